@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ferry",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ferry", targets: ["ferry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Syscalls and macros that Glibc does not expose to Swift.
+        .target(name: "CLinuxNet"),
+        // The small epoll loop shared by the proxy and (later) VRRP.
+        .target(name: "EventLoop", dependencies: ["CLinuxNet"]),
+        // The YAML configuration: model, loader and validation (pure, no I/O beyond reading files).
+        .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Data plane, backend pool and health checks.
+        .target(
+            name: "Proxy",
+            dependencies: ["CLinuxNet", "EventLoop", "Config", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "ferry",
+            dependencies: [
+                "Config", "Proxy", "EventLoop",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EventLoop", "CLinuxNet", "Config"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Proxy", "Config", "EventLoop", "CLinuxNet", .product(name: "Logging", package: "swift-log")]
+        ),
+    ]
+)

@@ -1,0 +1,141 @@
+import CLinuxNet
+import Glibc
+
+/// Receives the readiness events of the file descriptors it registered with a loop.
+public protocol EventHandler: AnyObject {
+    /// `data` is the 56-bit value given at registration; `events` the epoll bits.
+    func handleEvent(data: UInt64, events: UInt32)
+}
+
+/// A handler's place in its loop; registrations carry it in the top byte of the epoll token.
+public struct HandlerID: Hashable, Sendable {
+    let index: UInt8
+}
+
+/// A single-threaded, edge-triggered epoll loop with timers.
+///
+/// Loop-confined: create it on the thread that runs it and touch it only from there.
+/// Other threads reach it through a ``Mailbox`` registered with ``watch(_:handler:)``.
+public final class EpollLoop {
+    public static let readable = cln_EPOLLIN
+    public static let writable = cln_EPOLLOUT
+    public static let error = cln_EPOLLERR
+    public static let hangup = cln_EPOLLHUP
+    public static let readHangup = cln_EPOLLRDHUP
+    public static let edgeTriggered = cln_EPOLLET
+
+    /// Time of the last wake-up (``MonotonicClock`` nanoseconds); cheap to read on the hot path.
+    public private(set) var now: UInt64
+
+    private let epollFD: Int32
+    private var handlers: [EventHandler] = []
+    private var timers = TimerQueue<() -> Void>()
+    private var soon: [() -> Void] = []
+    private var running = false
+    private let capacity = 256
+    private let scratch: UnsafeMutableRawPointer
+    private let tokens: UnsafeMutablePointer<UInt64>
+    private let eventBits: UnsafeMutablePointer<UInt32>
+
+    public init() throws(SystemError) {
+        let fd = cln_epoll_create()
+        guard fd >= 0 else { throw SystemError("epoll_create1") }
+        epollFD = fd
+        now = MonotonicClock.now()
+        scratch = .allocate(byteCount: capacity * cln_epoll_event_size(), alignment: 16)
+        tokens = .allocate(capacity: capacity)
+        eventBits = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        close(epollFD)
+        scratch.deallocate()
+        tokens.deallocate()
+        eventBits.deallocate()
+    }
+
+    /// Adds a handler; at most 255 per loop.
+    public func add(handler: EventHandler) -> HandlerID {
+        precondition(handlers.count < 255, "too many handlers on one loop")
+        handlers.append(handler)
+        return HandlerID(index: UInt8(handlers.count - 1))
+    }
+
+    /// Registers `fd` edge-triggered for `events`; `data` (56 bits) comes back with each event.
+    public func register(fd: Int32, events: UInt32, handler: HandlerID, data: UInt64) throws(SystemError) {
+        let token = UInt64(handler.index) << 56 | (data & 0x00FF_FFFF_FFFF_FFFF)
+        guard cln_epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, events, token) == 0 else { throw SystemError("epoll_ctl(ADD)") }
+    }
+
+    /// Changes the events of a registered fd; re-arming makes the kernel report current readiness again.
+    public func modify(fd: Int32, events: UInt32, handler: HandlerID, data: UInt64) throws(SystemError) {
+        let token = UInt64(handler.index) << 56 | (data & 0x00FF_FFFF_FFFF_FFFF)
+        guard cln_epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, events, token) == 0 else { throw SystemError("epoll_ctl(MOD)") }
+    }
+
+    /// Removes an fd (closing it does this too when nothing else holds the file).
+    public func deregister(fd: Int32) {
+        _ = cln_epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, 0, 0)
+    }
+
+    /// Registers a mailbox's wake-up fd; the handler is called with `data` whenever messages arrive.
+    public func watch<Message>(_ mailbox: Mailbox<Message>, handler: HandlerID, data: UInt64) throws(SystemError) {
+        try register(fd: mailbox.wakeFD, events: Self.readable | Self.edgeTriggered, handler: handler, data: data)
+    }
+
+    @discardableResult
+    public func schedule(after delay: Duration, _ callback: @escaping () -> Void) -> TimerID {
+        schedule(at: MonotonicClock.now() &+ delay.nanoseconds, callback)
+    }
+
+    @discardableResult
+    public func schedule(at deadline: UInt64, _ callback: @escaping () -> Void) -> TimerID {
+        timers.schedule(at: deadline, callback)
+    }
+
+    public func cancel(_ timer: TimerID) {
+        timers.cancel(timer)
+    }
+
+    /// Runs `callback` after the current batch of events, before sleeping again.
+    public func runSoon(_ callback: @escaping () -> Void) {
+        soon.append(callback)
+    }
+
+    /// Makes ``run()`` return after the current iteration.
+    public func stop() {
+        running = false
+    }
+
+    /// Waits for and dispatches events and timers until ``stop()``.
+    public func run() {
+        running = true
+        while running {
+            let timeout = nextTimeout()
+            let count = cln_epoll_wait(epollFD, scratch.assumingMemoryBound(to: epoll_event.self), Int32(capacity),
+                                       timeout, tokens, eventBits)
+            now = MonotonicClock.now()
+            if count > 0 {
+                for index in 0..<Int(count) {
+                    let token = tokens[index]
+                    handlers[Int(token >> 56)].handleEvent(data: token & 0x00FF_FFFF_FFFF_FFFF, events: eventBits[index])
+                }
+            }
+            for callback in timers.popDue(now: now) { callback() }
+            if !soon.isEmpty {
+                let work = soon
+                soon.removeAll(keepingCapacity: true)
+                for callback in work { callback() }
+            }
+        }
+    }
+
+    /// Milliseconds until the next timer, rounded up so a timer never fires early; -1 = none.
+    private func nextTimeout() -> Int32 {
+        if !soon.isEmpty { return 0 }
+        guard let deadline = timers.nextDeadline() else { return -1 }
+        let current = MonotonicClock.now()
+        guard deadline > current else { return 0 }
+        return Int32(clamping: (deadline - current + 999_999) / 1_000_000)
+    }
+}

@@ -1,0 +1,81 @@
+import Config
+import EventLoop
+import Logging
+
+/// Applies health-check results to every server's ``ServerHealth``, logs each change, and tells the
+/// data plane which servers are routable and whose sessions to close. Control-loop confined.
+final class BackendPool {
+    private let servers: [Endpoint]
+    private let selection: BackendSelection
+    private let onDown: OnDownAction
+    private let logger: Logger
+    private var health: [ServerHealth]
+    private var statuses: [BackendStatus]
+    private let monitor: ProxyMonitor
+    private let publishRoutes: ([Int32]) -> Void
+    private let shutDownSessions: (Int32) -> Void
+
+    init(config: FerryConfig, monitor: ProxyMonitor, logger: Logger,
+         publishRoutes: @escaping ([Int32]) -> Void, shutDownSessions: @escaping (Int32) -> Void) {
+        servers = config.backends.servers
+        selection = config.backends.select
+        onDown = config.backends.onDown
+        self.logger = logger
+        health = Array(repeating: ServerHealth(rise: config.health.rise, fall: config.health.fall),
+                       count: servers.count)
+        statuses = Self.initialStatuses(config)
+        self.monitor = monitor
+        self.publishRoutes = publishRoutes
+        self.shutDownSessions = shutDownSessions
+    }
+
+    /// The servers new connections may go to, in configuration order.
+    var routable: [Int32] {
+        health.indices.filter { health[$0].isRoutable(for: selection) }.map(Int32.init)
+    }
+
+    /// Every server before its first check: DOWN, not routable.
+    static func initialStatuses(_ config: FerryConfig) -> [BackendStatus] {
+        let initial = ServerHealth(rise: config.health.rise, fall: config.health.fall)
+        let now = MonotonicClock.now()
+        return config.backends.servers.map {
+            BackendStatus(address: $0.description, status: initial.status, statusDescription: initial.statusDescription,
+                          role: nil, routable: false, lastCheck: nil, lastChange: now)
+        }
+    }
+
+    func record(server: Int, result: CheckResult) {
+        let events = health[server].record(result, selection: selection)
+        let now = MonotonicClock.now()
+        var status = statuses[server]
+        status.lastCheck = result
+        if !result.code.passed { status.checksFailed += 1 }
+        status.statusDescription = health[server].statusDescription
+        status.role = health[server].role
+        status.routable = health[server].isRoutable(for: selection)
+        var routesChanged = false
+        for event in events {
+            let address = servers[server].description
+            switch event {
+            case .statusChanged(let from, let to, let reason):
+                logger.notice("server \(address) \(from.rawValue) → \(to.rawValue): \(reason)",
+                              metadata: ["server": "\(address)", "event": "status", "from": "\(from.rawValue)", "to": "\(to.rawValue)", "reason": "\(reason)"])
+                if from == .down { status.downtimeBeforeCurrent += .nanoseconds(now &- status.lastChange) }
+                if to == .down { status.downTransitions += 1 }
+                status.status = to
+                status.lastChange = now
+            case .roleChanged(let from, let to):
+                logger.notice("server \(address) role \(from?.rawValue ?? "unknown") → \(to.rawValue)",
+                              metadata: ["server": "\(address)", "event": "role", "from": "\(from?.rawValue ?? "unknown")", "to": "\(to.rawValue)"])
+            case .routableChanged(let routable, let reason):
+                logger.notice("server \(address) \(routable ? "enters" : "leaves") rotation: \(reason)",
+                              metadata: ["server": "\(address)", "event": "rotation", "routable": "\(routable)", "reason": "\(reason)"])
+                routesChanged = true
+                if !routable && onDown == .shutdownSessions { shutDownSessions(Int32(server)) }
+            }
+        }
+        statuses[server] = status
+        monitor.publish(status, server: server)
+        if routesChanged { publishRoutes(routable) }
+    }
+}

@@ -1,0 +1,149 @@
+import CLinuxNet
+import Config
+import EventLoop
+import Glibc
+
+/// Runs the Redis health check (connect, optional AUTH, PING, ROLE) against every server, every
+/// `health.interval`, on the control loop. Each check is a fresh connection, as in HAProxy, so a
+/// server that stops accepting is noticed. Results go to `report`.
+final class HealthChecker: EventHandler {
+    private struct Probe {
+        var fd: Int32 = -1
+        var generation: UInt32 = 0
+        var started: UInt64 = 0
+        var connecting = false
+        var exchange: HealthCheckExchange
+        var timeout: TimerID?
+    }
+
+    private let loop: EpollLoop
+    private var handler: HandlerID!
+    private let servers: [SocketAddress]
+    private let interval: UInt64
+    private let timeout: Duration
+    private let credentials: Credentials?
+    private var probes: [Probe]
+    private let report: (Int, CheckResult) -> Void
+    private var stopped = false
+
+    init(loop: EpollLoop, servers: [SocketAddress], config: HealthConfig,
+         report: @escaping (Int, CheckResult) -> Void) {
+        self.loop = loop
+        self.servers = servers
+        interval = config.interval.nanoseconds
+        timeout = config.timeout
+        credentials = config.auth
+        probes = servers.map { _ in Probe(exchange: HealthCheckExchange(credentials: config.auth)) }
+        self.report = report
+        handler = loop.add(handler: self)
+    }
+
+    /// Checks every server now, then every interval; the first round starts at once so the proxy
+    /// can serve after `rise` intervals, later rounds are spread over the interval.
+    func start() {
+        let now = MonotonicClock.now()
+        for server in servers.indices {
+            let offset = servers.count > 1 ? interval / UInt64(servers.count) * UInt64(server) / 4 : 0
+            loop.schedule(at: now &+ offset) { [unowned self] in check(server) }
+        }
+    }
+
+    func stop() {
+        stopped = true
+        for server in probes.indices { abandon(server) }
+    }
+
+    private func check(_ server: Int) {
+        guard !stopped else { return }
+        let started = MonotonicClock.now()
+        loop.schedule(at: started &+ interval) { [unowned self] in check(server) }
+        if probes[server].fd >= 0 { abandon(server) }  // a check still running past its interval
+        probes[server].exchange = HealthCheckExchange(credentials: credentials)
+        probes[server].started = started
+        probes[server].generation = (probes[server].generation &+ 1) & 0x3F_FFFF
+        probes[server].timeout = loop.schedule(after: timeout) { [unowned self] in
+            finish(server, probes[server].connecting ? .l4tout : .l7tout,
+                   probes[server].connecting ? "connect timeout" : "no complete reply in time")
+        }
+        let fd: Int32
+        do {
+            switch try TCPSocket.connect(to: servers[server]) {
+            case .connected(let socket): fd = socket
+            case .inProgress(let socket): fd = socket
+            }
+        } catch {
+            finish(server, .l4con, SystemError.describe(error.errno))
+            return
+        }
+        probes[server].fd = fd
+        probes[server].connecting = true
+        do {
+            try loop.register(fd: fd, events: EpollLoop.readable | EpollLoop.writable | EpollLoop.readHangup | EpollLoop.edgeTriggered,
+                              handler: handler, data: UInt64(probes[server].generation) << 32 | UInt64(server))
+        } catch {
+            finish(server, .l4con, error.description)
+        }
+    }
+
+    func handleEvent(data: UInt64, events: UInt32) {
+        let server = Int(data & 0xFFFF_FFFF)
+        guard server < probes.count, probes[server].fd >= 0,
+              UInt32(data >> 32) == probes[server].generation else { return }
+        let fd = probes[server].fd
+        if probes[server].connecting {
+            guard events & (EpollLoop.writable | EpollLoop.error | EpollLoop.hangup) != 0 else { return }
+            let code = TCPSocket.pendingError(fd)
+            guard code == 0 else {
+                finish(server, .l4con, SystemError.describe(code))
+                return
+            }
+            probes[server].connecting = false
+            let request = probes[server].exchange.request
+            let written = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard written == request.count else {
+                finish(server, .l7rsp, "cannot send the check: \(SystemError.describe(cln_errno()))")
+                return
+            }
+        }
+        guard events & (EpollLoop.readable | EpollLoop.readHangup | EpollLoop.hangup | EpollLoop.error) != 0 else { return }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while probes[server].fd == fd {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                let code = cln_errno()
+                if code == EINTR { continue }
+                if code != EAGAIN { finish(server, .l7rsp, SystemError.describe(code)) }
+                return
+            }
+            if count == 0 {
+                finish(server, .l7rsp, "connection closed by server")
+                return
+            }
+            let progress = buffer.withUnsafeBytes { probes[server].exchange.receive(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            switch progress {
+            case .needMore:
+                continue
+            case .passed(let role, let detail):
+                finish(server, .l7ok, detail, role: role)
+                return
+            case .failed(let detail):
+                finish(server, .l7rsp, detail)
+                return
+            }
+        }
+    }
+
+    private func finish(_ server: Int, _ code: CheckCode, _ detail: String, role: RedisRole? = nil) {
+        let elapsed = MonotonicClock.now() &- probes[server].started
+        abandon(server)
+        report(server, CheckResult(code: code, duration: .nanoseconds(elapsed), detail: detail, role: role))
+    }
+
+    private func abandon(_ server: Int) {
+        if let timer = probes[server].timeout { loop.cancel(timer) }
+        probes[server].timeout = nil
+        if probes[server].fd >= 0 { close(probes[server].fd) }
+        probes[server].fd = -1
+        probes[server].connecting = false
+    }
+}

@@ -1,0 +1,68 @@
+/// Client-side counters, in HAProxy's vocabulary (bytes in = from clients).
+public struct FrontendCounters: Sendable, Equatable {
+    public var sessionsTotal: UInt64 = 0
+    public var bytesIn: UInt64 = 0
+    public var bytesOut: UInt64 = 0
+    /// Clients answered `-ERR ferry: no backend available`.
+    public var noBackend: UInt64 = 0
+    /// `accept` failures other than "try again" (EMFILE, ENFILE, ...).
+    public var acceptErrors: UInt64 = 0
+
+    public init() {}
+
+    mutating func add(_ other: FrontendCounters) {
+        sessionsTotal += other.sessionsTotal
+        bytesIn += other.bytesIn
+        bytesOut += other.bytesOut
+        noBackend += other.noBackend
+        acceptErrors += other.acceptErrors
+    }
+}
+
+/// Per-server counters (bytes in = from clients to this server).
+public struct BackendCounters: Sendable, Equatable {
+    public var sessionsCurrent = 0
+    /// Highest concurrent sessions seen; summed over loops, so an upper bound with several threads.
+    public var sessionsMax = 0
+    public var sessionsTotal: UInt64 = 0
+    public var bytesIn: UInt64 = 0
+    public var bytesOut: UInt64 = 0
+    public var connectErrors: UInt64 = 0
+    /// Connects retried on another server after this one failed.
+    public var retries: UInt64 = 0
+    /// Sessions closed because the server stopped being routable (`on_down: shutdown-sessions`).
+    public var sessionsShutDown: UInt64 = 0
+
+    public init() {}
+
+    mutating func add(_ other: BackendCounters) {
+        sessionsCurrent += other.sessionsCurrent
+        sessionsMax += other.sessionsMax
+        sessionsTotal += other.sessionsTotal
+        bytesIn += other.bytesIn
+        bytesOut += other.bytesOut
+        connectErrors += other.connectErrors
+        retries += other.retries
+        sessionsShutDown += other.sessionsShutDown
+    }
+}
+
+/// What one data-plane loop has counted; loops publish it periodically, readers sum them.
+public struct WorkerCounters: Sendable, Equatable {
+    public var frontend = FrontendCounters()
+    public var backends: [BackendCounters]
+    /// Relay blocks held by sessions waiting on a slow receiver (memory = blocks × 64 KiB).
+    public var pendingBlocks = 0
+
+    public init(backendCount: Int) {
+        backends = Array(repeating: BackendCounters(), count: backendCount)
+    }
+
+    mutating func add(_ other: WorkerCounters) {
+        frontend.add(other.frontend)
+        for index in backends.indices where index < other.backends.count {
+            backends[index].add(other.backends[index])
+        }
+        pendingBlocks += other.pendingBlocks
+    }
+}

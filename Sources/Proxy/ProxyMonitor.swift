@@ -1,0 +1,32 @@
+import Synchronization
+
+/// Read-only, thread-safe view of a running proxy: builds ``ProxySnapshot``s from what the loops
+/// and the health checks last published. Never blocks a data-plane loop for longer than a copy.
+public final class ProxyMonitor: Sendable {
+    let limiter: ConnectionLimiter
+    let workers: [WorkerStats]
+    private let statuses: Mutex<[BackendStatus]>
+
+    init(limiter: ConnectionLimiter, workers: [WorkerStats], statuses: [BackendStatus]) {
+        self.limiter = limiter
+        self.workers = workers
+        self.statuses = Mutex(statuses)
+    }
+
+    /// Called by the backend pool on the control loop after each health-check result.
+    func publish(_ status: BackendStatus, server: Int) {
+        statuses.withLock { $0[server] = status }
+    }
+
+    public func snapshot() -> ProxySnapshot {
+        var total = WorkerCounters(backendCount: workers.first?.latest.backends.count ?? 0)
+        for worker in workers { total.add(worker.latest) }
+        let health = statuses.withLock { $0 }
+        let backends = health.indices.map { index in
+            ProxySnapshot.Backend(status: health[index],
+                                  counters: index < total.backends.count ? total.backends[index] : BackendCounters())
+        }
+        return ProxySnapshot(sessionsCurrent: limiter.count, sessionsMax: limiter.maximum, sessionsLimit: limiter.limit,
+                             frontend: total.frontend, backends: backends, pendingBlocks: total.pendingBlocks)
+    }
+}

@@ -1,0 +1,122 @@
+import Config
+import EventLoop
+import Glibc
+import Logging
+
+/// The proxy as a whole: N data-plane loops on their own threads, plus the backend pool and
+/// health checks on the caller's control loop.
+///
+/// Create and use it on the control loop's thread; read ``monitor`` from anywhere.
+public final class ProxyServer {
+    /// Thread-safe read access to the proxy's state.
+    public let monitor: ProxyMonitor
+    private let config: FerryConfig
+    private let controlLoop: EpollLoop
+    private let logger: Logger
+    private let limiter: ConnectionLimiter
+    private var pool: BackendPool!
+    private var checker: HealthChecker!
+    private var mailboxes: [Mailbox<WorkerMessage>] = []
+    private var threads: [LoopThread] = []
+    private let threadCount: Int
+    public private(set) var listenAddresses: [SocketAddress] = []
+
+    public init(config: FerryConfig, controlLoop: EpollLoop, logger: Logger) {
+        self.config = config
+        self.controlLoop = controlLoop
+        self.logger = logger
+        limiter = ConnectionLimiter(limit: config.proxy.maxconn)
+        threadCount = config.proxy.threads > 0 ? config.proxy.threads : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let stats = (0..<threadCount).map { _ in WorkerStats(backendCount: config.backends.servers.count) }
+        monitor = ProxyMonitor(limiter: limiter, workers: stats, statuses: BackendPool.initialStatuses(config))
+    }
+
+    /// Binds the listeners (one per loop and address, SO_REUSEPORT), starts the loops and the health checks.
+    public func start() throws(SystemError) {
+        var backends: [SocketAddress] = []
+        for server in config.backends.servers {
+            guard let address = SocketAddress(host: server.host, port: server.port) else {
+                throw SystemError("address \(server)", errno: EINVAL)
+            }
+            backends.append(address)
+        }
+        var listenFDs: [[Int32]] = []
+        do throws(SystemError) {
+            for _ in 0..<threadCount {
+                var fds: [Int32] = []
+                for endpoint in config.proxy.listen {
+                    guard let address = SocketAddress(host: endpoint.host, port: endpoint.port) else {
+                        throw SystemError("address \(endpoint)", errno: EINVAL)
+                    }
+                    // Port 0 (tests): the first socket picks a port and the others join it.
+                    let bound = listenAddresses.count == config.proxy.listen.count
+                        ? listenAddresses[fds.count] : address
+                    let fd = try TCPSocket.listen(on: bound)
+                    fds.append(fd)
+                    if listenAddresses.count < config.proxy.listen.count {
+                        listenAddresses.append(TCPSocket.localAddress(fd) ?? address)
+                    }
+                }
+                listenFDs.append(fds)
+            }
+        } catch {
+            for fd in listenFDs.joined() { close(fd) }
+            throw error
+        }
+
+        let timeouts = config.proxy.timeouts
+        mailboxes = try (0..<threadCount).map { _ throws(SystemError) in try Mailbox<WorkerMessage>() }
+        pool = BackendPool(
+            config: config, monitor: monitor, logger: logger,
+            publishRoutes: { [mailboxes] routes in for mailbox in mailboxes { mailbox.send(.routes(routes)) } },
+            shutDownSessions: { [mailboxes] server in for mailbox in mailboxes { mailbox.send(.shutDownSessions(backend: server)) } })
+
+        for index in 0..<threadCount {
+            let settings = WorkerSettings(
+                listenFDs: listenFDs[index], backends: backends, retries: config.backends.retries,
+                connectTimeout: timeouts.connect?.nanoseconds ?? 0, clientIdle: timeouts.clientIdle?.nanoseconds ?? 0,
+                serverIdle: timeouts.serverIdle?.nanoseconds ?? 0, clientFin: timeouts.clientFin?.nanoseconds ?? 0)
+            let mailbox = mailboxes[index], limiter = limiter, stats = monitor.workers[index], logger = logger
+            threads.append(LoopThread(name: "ferry-proxy-\(index)") {
+                do {
+                    let loop = try EpollLoop()
+                    let worker = try ProxyWorker(loop: loop, mailbox: mailbox, limiter: limiter, stats: stats,
+                                                 settings: settings, routes: [], logger: logger)
+                    withExtendedLifetime(worker) { loop.run() }
+                } catch {
+                    logger.critical("data-plane loop \(index) cannot start: \(error)")
+                    exit(1)
+                }
+            })
+        }
+        checker = HealthChecker(loop: controlLoop, servers: backends, config: config.health) { [unowned self] server, result in
+            pool.record(server: server, result: result)
+        }
+        checker.start()
+        logger.info("proxy listening", metadata: [
+            "listen": "\(listenAddresses.map(\.description).joined(separator: ", "))",
+            "threads": "\(threadCount)", "servers": "\(config.backends.servers.count)",
+        ])
+    }
+
+    /// Graceful stop: close the listeners at once, let sessions finish for up to `grace`, then
+    /// close the rest, join the loops and call `completion` on the control loop.
+    public func shutdown(grace: Duration, completion: @escaping () -> Void) {
+        for mailbox in mailboxes { mailbox.send(.stopAccepting) }
+        let deadline = MonotonicClock.now() &+ grace.nanoseconds
+        logger.info("stopped accepting; waiting for \(limiter.count) sessions (grace \(grace))")
+        func poll() {
+            if limiter.count == 0 || MonotonicClock.now() >= deadline {
+                if limiter.count > 0 { logger.notice("grace period over, closing \(limiter.count) sessions") }
+                checker?.stop()
+                for mailbox in mailboxes { mailbox.send(.stop) }
+                for thread in threads { thread.join() }
+                threads.removeAll()
+                completion()
+            } else {
+                controlLoop.schedule(after: .milliseconds(50)) { poll() }
+            }
+        }
+        poll()
+    }
+}

@@ -1,0 +1,39 @@
+import Config
+import EventLoop
+import Glibc
+import Logging
+import Proxy
+
+/// `ferry run`: wires the control loop, the proxy and the signals, and runs until stopped.
+enum Daemon {
+    static func run(config: FerryConfig) throws -> Int32 {
+        let logger = Logger(label: "ferry")
+        signal(SIGPIPE, SIG_IGN)  // a peer closing mid-write is an EPIPE to handle, not a process kill
+        let loop = try EpollLoop()
+        var proxy: ProxyServer?
+        var stopping = false
+        var exitCode: Int32 = 0
+        // Before any thread starts, so every thread inherits the blocked mask.
+        let signals = try SignalWatcher(loop: loop, signals: [SIGTERM, SIGINT, SIGHUP]) { signal in
+            switch signal {
+            case SIGHUP:
+                logger.warning("SIGHUP: configuration reload is not implemented yet; keeping the running configuration")
+            case _ where stopping:
+                logger.notice("second stop signal: exiting now")
+                exitCode = 130
+                loop.stop()
+            default:
+                stopping = true
+                logger.notice("\(signal == SIGTERM ? "SIGTERM" : "SIGINT"): shutting down")
+                proxy?.shutdown(grace: config.proxy.shutdownGrace) { loop.stop() }
+            }
+        }
+        let server = ProxyServer(config: config, controlLoop: loop, logger: logger)
+        try server.start()
+        proxy = server
+        logger.info("ferry \(FerryVersion.current) started", metadata: ["config": "\(config.path ?? "-")"])
+        withExtendedLifetime(signals) { loop.run() }
+        logger.info("ferry stopped")
+        return exitCode
+    }
+}
