@@ -32,6 +32,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EventLoop", "CLinuxNet", "Config"]),
         .testTarget(

@@ -16,6 +16,8 @@ struct Flow {
     var sourceReadable = false
     /// The sink may accept bytes; cleared when a write would block.
     var sinkWritable = true
+    /// Epoll reported the source's FIN or an error, so a short read does not mean drained.
+    var sourceHungUp = false
     /// The source sent FIN (read returned 0).
     var sourceClosed = false
     /// We forwarded that FIN to the sink (`shutdown(SHUT_WR)`).
@@ -67,8 +69,9 @@ struct Flow {
                     sinkWritable = false
                     return .success(transfer)
                 }
-                // A short read means the socket is drained; edge-triggered epoll reports the next arrival.
-                if count < BufferPool.blockSize { sourceReadable = false }
+                // A short read means the socket is drained (edge-triggered epoll reports the next
+                // arrival), unless a FIN is already queued behind the data: then read on to see it.
+                if count < BufferPool.blockSize && !sourceHungUp { sourceReadable = false }
             } else if count == 0 {
                 sourceClosed = true
             } else {

@@ -92,6 +92,7 @@ final class ProxyWorker: EventHandler {
                   session.pointee.inUse else { return }
             if events & (EpollLoop.readable | EpollLoop.readHangup | EpollLoop.hangup | EpollLoop.error) != 0 {
                 session.pointee.up.sourceReadable = true
+                if events & Self.hangupEvents != 0 { session.pointee.up.sourceHungUp = true }
             }
             if events & (EpollLoop.writable | EpollLoop.hangup | EpollLoop.error) != 0 {
                 session.pointee.down.sinkWritable = true
@@ -107,6 +108,7 @@ final class ProxyWorker: EventHandler {
                   session.pointee.inUse, session.pointee.server >= 0 else { return }
             if events & (EpollLoop.readable | EpollLoop.readHangup | EpollLoop.hangup | EpollLoop.error) != 0 {
                 session.pointee.down.sourceReadable = true
+                if events & Self.hangupEvents != 0 { session.pointee.down.sourceHungUp = true }
             }
             let writable = events & (EpollLoop.writable | EpollLoop.hangup | EpollLoop.error) != 0
             if writable { session.pointee.up.sinkWritable = true }
@@ -206,6 +208,7 @@ final class ProxyWorker: EventHandler {
         connectToBackend(slot)
     }
 
+    private static let hangupEvents = EpollLoop.readHangup | EpollLoop.hangup | EpollLoop.error
     private static let socketEvents = EpollLoop.readable | EpollLoop.writable | EpollLoop.readHangup | EpollLoop.edgeTriggered
 
     // MARK: Connecting

@@ -1,0 +1,83 @@
+import Foundation
+import Glibc
+
+/// The real `ferry` binary (built next to the test bundle) run with a config the test writes.
+final class FerryProcess {
+    enum Failure: Error, CustomStringConvertible {
+        case binaryMissing(String)
+        case notReady(String)
+        var description: String {
+            switch self {
+            case .binaryMissing(let path): "ferry binary not found at \(path): build the package first (swift build)"
+            case .notReady(let log): "ferry did not become ready; log:\n\(log)"
+            }
+        }
+    }
+
+    let port: Int
+    let directory: URL
+    let configFile: URL
+    let process: ChildProcess
+
+    /// The `ferry` executable in the same build folder as this test bundle.
+    static var binary: String {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("ferry").path
+    }
+
+    /// Starts Ferry on a free loopback port in front of `servers`; `extra` is YAML appended to the
+    /// config (indented sections such as `health:`), `timeouts` goes under `proxy.timeouts`.
+    init(servers: [Int], threads: Int = 2, timeouts: String = "", extra: String = "", maxconn: Int = 10000) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else { throw Failure.binaryMissing(Self.binary) }
+        port = try FreePorts.find(1, alsoFreeAtOffset: nil)[0]
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        configFile = directory.appendingPathComponent("ferry.yaml")
+        let yaml = """
+            proxy:
+              listen: ["127.0.0.1:\(port)"]
+              threads: \(threads)
+              maxconn: \(maxconn)
+              shutdown_grace: 2s
+              timeouts: {\(timeouts)}
+            backends:
+              servers: [\(servers.map { "\"127.0.0.1:\($0)\"" }.joined(separator: ", "))]
+            \(extra)
+            """
+        try yaml.write(to: configFile, atomically: true, encoding: .utf8)
+        process = try ChildProcess(Self.binary, ["run", "--config", configFile.path],
+                                   logFile: directory.appendingPathComponent("ferry.log"))
+    }
+
+    deinit {
+        process.stop(grace: .seconds(3))
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    var log: String { (try? String(contentsOf: process.logFile, encoding: .utf8)) ?? "" }
+
+    /// Waits until `count` servers have entered rotation (from the log).
+    func waitUntilRoutable(_ count: Int, timeout: Duration = .seconds(15)) throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let entered = log.components(separatedBy: "enters rotation").count - 1
+            let left = log.components(separatedBy: "leaves rotation").count - 1
+            if entered - left >= count { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw Failure.notReady(process.logTail(lines: 40))
+    }
+
+    /// Open sockets in Ferry's process (listeners + sessions + checks), from /proc.
+    var openSockets: Int {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/fd")) ?? []
+        return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process.pid)/fd/\($0)"))?.hasPrefix("socket:") == true }.count
+    }
+
+    /// Resident memory in KiB, from /proc/PID/status.
+    var residentKiB: Int {
+        let status = (try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+}
