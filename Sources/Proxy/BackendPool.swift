@@ -3,35 +3,73 @@ import EventLoop
 import Logging
 
 /// Applies health-check results to every server's ``ServerHealth``, logs each change, and tells the
-/// data plane which servers are routable and whose sessions to close. Control-loop confined.
-final class BackendPool {
+/// data plane which servers are routable and whose sessions to close; also applies operators'
+/// READY/DRAIN/MAINT requests. Control-loop confined.
+final class BackendPool: EventHandler {
     private let servers: [Endpoint]
     private let selection: BackendSelection
     private let onDown: OnDownAction
     private let logger: Logger
     private var health: [ServerHealth]
+    private var adminStates: [AdminState]
+    private let control: ProxyControl
     private var statuses: [BackendStatus]
     private let monitor: ProxyMonitor
     private let publishRoutes: ([Int32]) -> Void
     private let shutDownSessions: (Int32) -> Void
 
-    init(config: FerryConfig, monitor: ProxyMonitor, logger: Logger,
-         publishRoutes: @escaping ([Int32]) -> Void, shutDownSessions: @escaping (Int32) -> Void) {
+    init(config: FerryConfig, monitor: ProxyMonitor, control: ProxyControl, loop: EpollLoop, logger: Logger,
+         publishRoutes: @escaping ([Int32]) -> Void, shutDownSessions: @escaping (Int32) -> Void) throws(SystemError) {
         servers = config.backends.servers
         selection = config.backends.select
         onDown = config.backends.onDown
         self.logger = logger
         health = Array(repeating: ServerHealth(rise: config.health.rise, fall: config.health.fall),
                        count: servers.count)
+        adminStates = Array(repeating: .ready, count: servers.count)
         statuses = Self.initialStatuses(config)
         self.monitor = monitor
+        self.control = control
         self.publishRoutes = publishRoutes
         self.shutDownSessions = shutDownSessions
+        try loop.watch(control.mailbox, handler: loop.add(handler: self), data: 0)
     }
 
     /// The servers new connections may go to, in configuration order.
     var routable: [Int32] {
-        health.indices.filter { health[$0].isRoutable(for: selection) }.map(Int32.init)
+        health.indices.filter(isRoutable).map(Int32.init)
+    }
+
+    private func isRoutable(_ server: Int) -> Bool {
+        adminStates[server] == .ready && health[server].isRoutable(for: selection)
+    }
+
+    func handleEvent(data: UInt64, events: UInt32) {
+        for request in control.mailbox.receive() {
+            switch request {
+            case .setAdminState(let state, let server, let by):
+                setAdminState(state, server: server, by: by)
+            }
+        }
+    }
+
+    /// READY / DRAIN / MAINT from an operator: DRAIN and MAINT take the server out of rotation,
+    /// MAINT also closes its sessions.
+    func setAdminState(_ state: AdminState, server: Int, by: String) {
+        guard adminStates.indices.contains(server), adminStates[server] != state else { return }
+        let address = servers[server].description
+        let wasRoutable = isRoutable(server)
+        logger.notice("server \(address) admin state \(adminStates[server].rawValue) → \(state.rawValue) by \(by)",
+                      metadata: ["server": "\(address)", "event": "admin", "from": "\(adminStates[server].rawValue)", "to": "\(state.rawValue)", "by": "\(by)"])
+        adminStates[server] = state
+        statuses[server].adminState = state
+        statuses[server].routable = isRoutable(server)
+        if wasRoutable != statuses[server].routable {
+            statuses[server].lastChange = MonotonicClock.now()
+            publishRoutes(routable)
+        }
+        monitor.publish(statuses[server], server: server)
+        if state == .maint { shutDownSessions(Int32(server)) }
     }
 
     /// Every server before its first check: DOWN, not routable.
@@ -52,7 +90,7 @@ final class BackendPool {
         if !result.code.passed { status.checksFailed += 1 }
         status.statusDescription = health[server].statusDescription
         status.role = health[server].role
-        status.routable = health[server].isRoutable(for: selection)
+        status.routable = isRoutable(server)
         var routesChanged = false
         for event in events {
             let address = servers[server].description
@@ -68,6 +106,7 @@ final class BackendPool {
                 logger.notice("server \(address) role \(from?.rawValue ?? "unknown") → \(to.rawValue)",
                               metadata: ["server": "\(address)", "event": "role", "from": "\(from?.rawValue ?? "unknown")", "to": "\(to.rawValue)"])
             case .routableChanged(let routable, let reason):
+                guard adminStates[server] == .ready else { continue }  // already out of rotation
                 logger.notice("server \(address) \(routable ? "enters" : "leaves") rotation: \(reason)",
                               metadata: ["server": "\(address)", "event": "rotation", "routable": "\(routable)", "reason": "\(reason)"])
                 routesChanged = true

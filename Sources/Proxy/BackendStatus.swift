@@ -5,8 +5,10 @@ public struct BackendStatus: Sendable, Equatable {
     /// HAProxy's wording: "UP", "DOWN", "UP, going down 1/3", "DOWN, going up 1/2".
     public var statusDescription: String
     public var role: RedisRole?
-    /// In rotation for new connections right now.
+    /// In rotation for new connections right now (healthy, right role, and READY).
     public var routable: Bool
+    /// The operator's override (READY, DRAIN, MAINT).
+    public var adminState: AdminState = .ready
     public var lastCheck: CheckResult?
     public var checksFailed: UInt64 = 0
     /// UP → DOWN transitions.

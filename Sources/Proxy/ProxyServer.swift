@@ -10,6 +10,8 @@ import Logging
 public final class ProxyServer {
     /// Thread-safe read access to the proxy's state.
     public let monitor: ProxyMonitor
+    /// Thread-safe admin requests (READY / DRAIN / MAINT), applied on the control loop.
+    public let control: ProxyControl
     private let config: FerryConfig
     private let controlLoop: EpollLoop
     private let logger: Logger
@@ -21,13 +23,14 @@ public final class ProxyServer {
     private let threadCount: Int
     public private(set) var listenAddresses: [SocketAddress] = []
 
-    public init(config: FerryConfig, controlLoop: EpollLoop, logger: Logger) {
+    public init(config: FerryConfig, controlLoop: EpollLoop, logger: Logger) throws(SystemError) {
         self.config = config
         self.controlLoop = controlLoop
         self.logger = logger
         limiter = ConnectionLimiter(limit: config.proxy.maxconn)
         threadCount = config.proxy.threads > 0 ? config.proxy.threads : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         let stats = (0..<threadCount).map { _ in WorkerStats(backendCount: config.backends.servers.count) }
+        control = try ProxyControl()
         monitor = ProxyMonitor(limiter: limiter, workers: stats, statuses: BackendPool.initialStatuses(config))
     }
 
@@ -66,8 +69,8 @@ public final class ProxyServer {
 
         let timeouts = config.proxy.timeouts
         mailboxes = try (0..<threadCount).map { _ throws(SystemError) in try Mailbox<WorkerMessage>() }
-        pool = BackendPool(
-            config: config, monitor: monitor, logger: logger,
+        pool = try BackendPool(
+            config: config, monitor: monitor, control: control, loop: controlLoop, logger: logger,
             publishRoutes: { [mailboxes] routes in for mailbox in mailboxes { mailbox.send(.routes(routes)) } },
             shutDownSessions: { [mailboxes] server in for mailbox in mailboxes { mailbox.send(.shutDownSessions(backend: server)) } })
 

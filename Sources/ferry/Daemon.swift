@@ -28,7 +28,7 @@ enum Daemon {
                 proxy?.shutdown(grace: config.proxy.shutdownGrace) { loop.stop() }
             }
         }
-        let server = ProxyServer(config: config, controlLoop: loop, logger: logger)
+        let server = try ProxyServer(config: config, controlLoop: loop, logger: logger)
         try server.start()
         proxy = server
         logger.info("ferry \(FerryVersion.current) started", metadata: ["config": "\(config.path ?? "-")"])
