@@ -174,6 +174,38 @@ def threads(pid: int) -> dict[int, str]:
     return out
 
 
+def all_process_cpu() -> dict[int, tuple[str, float]]:
+    """pid -> (command name, utime+stime seconds) for every process visible now."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    text = f.read()
+                name = text[text.index("(") + 1:text.rindex(")")]
+                fields = text[text.rindex(")") + 2:].split()
+                out[int(entry)] = (name, (int(fields[11]) + int(fields[12])) / CLK_TCK)
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def top_consumers(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]], exclude: set[int],
+                  count: int = 3) -> list[tuple[str, float]]:
+    """The processes (by name, summed) that used the most CPU between two snapshots, ours excluded.
+
+    Processes that started and ended between the snapshots are not seen.
+    """
+    used: dict[str, float] = {}
+    for pid, (name, seconds) in after.items():
+        if pid in exclude:
+            continue
+        delta = seconds - before[pid][1] if pid in before and before[pid][0] == name else seconds if pid not in before else 0
+        if delta >= 0.05:
+            used[name] = used.get(name, 0) + delta
+    return sorted(used.items(), key=lambda item: -item[1])[:count]
+
+
 def system_cpu() -> dict[str, list[int]]:
     """Per line of /proc/stat ('cpu', 'cpu0', …): the jiffy counters."""
     out = {}
@@ -472,6 +504,21 @@ def start_ferry(scratch: Scratch, ferry: Path, redis_port: int, cpu: int | None 
 
 # --- Ferry binary ---------------------------------------------------------------------------
 
+BUILD_INFO: dict[str, str] = {}
+
+
+def git_describe() -> str:
+    """HEAD's short hash, and whether the sources differ from it."""
+    try:
+        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "Sources", "Package.swift"],
+                               capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "an unknown tree"
+    return f"git {commit or '?'}" + (" + uncommitted changes in Sources/Package.swift" if dirty else "")
+
+
 def ferry_binary(build: bool = True) -> Path:
     """$FERRY_BIN, or a release build in our own scratch path (others may be building in .build)."""
     given = os.environ.get("FERRY_BIN")
@@ -484,6 +531,7 @@ def ferry_binary(build: bool = True) -> Path:
     scratch = os.environ.get("FERRY_BENCH_SCRATCH", ".build-bench")
     path = REPO / scratch / "release" / "ferry"
     if build:
+        BUILD_INFO["source"] = "built from " + git_describe()
         if shutil.which("swift") is None:
             die("swift not found; install a Swift 6 toolchain or set FERRY_BIN")
         say(f"building Ferry (swift build -c release --scratch-path {scratch})")
@@ -509,14 +557,8 @@ def versions(ferry: Path | None) -> dict[str, str]:
         "redis-benchmark": first_line(["redis-benchmark", "--version"]),
     }
     if ferry is not None:
-        out["ferry"] = first_line([str(ferry), "version"])
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                    text=True).stdout.strip()
-            dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", "Sources", "Package.swift"],
-                                   capture_output=True, text=True).stdout.strip()
-            if commit:
-                out["ferry"] += f" (git {commit}{', Sources modified' if dirty else ''})"
+        built = time.strftime("%Y-%m-%d %H:%M", time.localtime(ferry.stat().st_mtime))
+        out["ferry"] = f"{first_line([str(ferry), 'version'])} ({BUILD_INFO.get('source', 'FERRY_BIN')}, binary of {built})"
     return out
 
 
