@@ -15,6 +15,8 @@ let package = Package(
     targets: [
         // Syscalls and macros that Glibc does not expose to Swift.
         .target(name: "CLinuxNet"),
+        // libpcap (Debian: libpcap-dev) for `ferry capture` and the VRRP tests.
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         // The small epoll loop shared by the proxy and (later) VRRP.
         .target(name: "EventLoop", dependencies: ["CLinuxNet"]),
         // The YAML configuration: model, loader and validation (pure, no I/O beyond reading files).
@@ -23,6 +25,11 @@ let package = Package(
         .target(
             name: "Proxy",
             dependencies: ["CLinuxNet", "EventLoop", "Config", .product(name: "Logging", package: "swift-log")]
+        ),
+        // VRRP: packet codec, pure state machine, capture decoder; speaker and OS plumbing.
+        .target(
+            name: "VRRP",
+            dependencies: ["Config", "EventLoop", "CLinuxNet", "CPcap", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "ferry",
@@ -35,6 +42,7 @@ let package = Package(
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EventLoop", "CLinuxNet", "Config"]),
+        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "Config", "EventLoop", "CLinuxNet"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Proxy", "Config", "EventLoop", "CLinuxNet", .product(name: "Logging", package: "swift-log")]

@@ -9,10 +9,15 @@
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -84,5 +89,55 @@ extern const unsigned int cln_SPLICE_F_NONBLOCK;
 // sigset helpers: sigemptyset/sigaddset are macros on some libcs.
 static inline void cln_sigset_init(sigset_t *set) { sigemptyset(set); }
 static inline void cln_sigset_add(sigset_t *set, int sig) { sigaddset(set, sig); }
+
+// MARK: - VRRP and VIP plumbing: raw IP, AF_PACKET and rtnetlink sockets
+
+/// A raw socket (IPv4 protocol `protocol`, or AF_PACKET), non-blocking and close-on-exec.
+static inline int cln_raw_socket(int family, int protocol) {
+    return socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+}
+
+/// An AF_PACKET datagram socket: the kernel builds the link-layer header from a `sockaddr_ll`.
+/// `protocol_be` is an ETH_P_* value in network byte order (0 = receive nothing).
+static inline int cln_packet_dgram_socket(uint16_t protocol_be) {
+    return socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol_be);
+}
+
+/// A NETLINK_* socket. Blocking on purpose: the kernel answers rtnetlink requests before
+/// sendmsg returns, so a blocking read never waits on anything but the kernel.
+static inline int cln_netlink_socket(int protocol) {
+    return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
+}
+
+// Interface lookups by ioctl on an existing socket. The kernel resolves the name in the
+// socket's network namespace (not the calling thread's), so a socket opened inside a
+// namespace keeps answering for that namespace from any thread.
+
+/// SIOCGIFINDEX: the interface index, or -1 with errno set.
+int cln_if_index(int fd, const char *name);
+/// SIOCGIFHWADDR: copies up to `capacity` bytes of the hardware address into `out`, sets
+/// `*hardware_type` (ARPHRD_*), and returns how many bytes are meaningful, or -1 with errno set.
+int cln_if_hardware_address(int fd, const char *name, uint8_t *out, int capacity, uint16_t *hardware_type);
+
+// Ancillary data (CMSG_* are macros Swift cannot import).
+struct cmsghdr *cln_cmsg_firsthdr(struct msghdr *message);
+struct cmsghdr *cln_cmsg_nxthdr(struct msghdr *message, struct cmsghdr *current);
+unsigned char *cln_cmsg_data(struct cmsghdr *cmsg);
+size_t cln_cmsg_space(size_t payload);
+size_t cln_cmsg_len(size_t payload);
+
+/// Bytes of control buffer a single IP_PKTINFO message needs.
+size_t cln_pktinfo_space(void);
+/// Reads an IP_PKTINFO message: returns 1 and fills the fields (addresses in network byte
+/// order) when `cmsg` is one, 0 otherwise. `header_destination` is the IP header's destination.
+int cln_cmsg_read_pktinfo(const struct cmsghdr *cmsg, int *interface_index, uint32_t *local_address_be,
+                          uint32_t *header_destination_be);
+/// Writes one IP_PKTINFO message into `control` (at least cln_pktinfo_space() bytes, suitably
+/// aligned): the outgoing interface and the source address (network byte order; 0 = let the
+/// kernel choose). Returns the msg_controllen to use.
+size_t cln_cmsg_write_pktinfo(void *control, int interface_index, uint32_t source_be);
+
+/// setns(fd, CLONE_NEWNET): moves the calling *thread* into the network namespace `fd` refers to.
+int cln_setns_network(int fd);
 
 #endif
