@@ -11,6 +11,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Already in Hummingbird's graph; named so Stats can add its own channel handler.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Syscalls and macros that Glibc does not expose to Swift.
@@ -26,6 +32,18 @@ let package = Package(
             name: "Proxy",
             dependencies: ["CLinuxNet", "EventLoop", "Config", .product(name: "Logging", package: "swift-log")]
         ),
+        // The stats page, CSV/JSON/Prometheus renderers and admin actions (HTTP on its own threads).
+        .target(
+            name: "Stats",
+            dependencies: [
+                "Proxy", "Config", "EventLoop", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // VRRP: packet codec, pure state machine, capture decoder; speaker and OS plumbing.
         .target(
             name: "VRRP",
@@ -34,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "Config", "Proxy", "EventLoop",
+                "Config", "Proxy", "EventLoop", "Stats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

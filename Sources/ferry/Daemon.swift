@@ -3,6 +3,7 @@ import EventLoop
 import Glibc
 import Logging
 import Proxy
+import Stats
 
 /// `ferry run`: wires the control loop, the proxy and the signals, and runs until stopped.
 enum Daemon {
@@ -31,6 +32,11 @@ enum Daemon {
         let server = try ProxyServer(config: config, controlLoop: loop, logger: logger)
         try server.start()
         proxy = server
+        // Stats on its own threads; a port it cannot bind (7020 in use) stops the start with exit 1.
+        let stats = StatsServer(config: config, monitor: server.monitor, control: server.control,
+                                version: FerryVersion.current, logger: logger)
+        try stats.startInBackground()
+        defer { stats.stop() }
         logger.info("ferry \(FerryVersion.current) started", metadata: ["config": "\(config.path ?? "-")"])
         withExtendedLifetime(signals) { loop.run() }
         logger.info("ferry stopped")

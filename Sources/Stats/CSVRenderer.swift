@@ -1,0 +1,123 @@
+import Proxy
+
+/// `/stats;csv`: HAProxy's `show stat` layout, so tools that read HAProxy's CSV (by column name or
+/// by position) read Ferry's. The first 83 columns are HAProxy's, in its order, filled where the
+/// meaning is the same and left empty where Ferry has no such thing (queues, HTTP codes); Ferry's
+/// own facts follow in `ferry_*` columns. Rows: `ferry,FRONTEND`, one `redis,<address>` per server,
+/// `redis,BACKEND`. VRRP is not in the CSV (HAProxy has no such rows): see `;json` and `/metrics`.
+public enum CSVRenderer {
+    /// HAProxy 2.6's first columns, positions 0...82.
+    public static let haproxyColumns = [
+        "pxname", "svname", "qcur", "qmax", "scur", "smax", "slim", "stot", "bin", "bout", "dreq", "dresp", "ereq",
+        "econ", "eresp", "wretr", "wredis", "status", "weight", "act", "bck", "chkfail", "chkdown", "lastchg",
+        "downtime", "qlimit", "pid", "iid", "sid", "throttle", "lbtot", "tracked", "type", "rate", "rate_lim",
+        "rate_max", "check_status", "check_code", "check_duration", "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx",
+        "hrsp_5xx", "hrsp_other", "hanafail", "req_rate", "req_rate_max", "req_tot", "cli_abrt", "srv_abrt",
+        "comp_in", "comp_out", "comp_byp", "comp_rsp", "lastsess", "last_chk", "last_agt", "qtime", "ctime", "rtime",
+        "ttime", "agent_status", "agent_code", "agent_duration", "check_desc", "agent_desc", "check_rise",
+        "check_fall", "check_health", "agent_rise", "agent_fall", "agent_health", "addr", "cookie", "mode", "algo",
+        "conn_rate", "conn_rate_max", "conn_tot", "intercepted", "dcon", "dses",
+    ]
+
+    /// Ferry's columns after HAProxy's.
+    public static let ferryColumns = [
+        "ferry_role", "ferry_admin_state", "ferry_routable", "ferry_state", "ferry_sessions_shut_down",
+        "ferry_no_backend", "ferry_accept_errors", "ferry_check_duration_us",
+    ]
+
+    public static var columns: [String] { haproxyColumns + ferryColumns }
+
+    /// The proxy names in the `pxname` column.
+    public static let frontendName = "ferry", backendName = "redis"
+
+    public static func render(_ snapshot: StatsSnapshot) -> String {
+        var out = "# " + columns.joined(separator: ",") + ",\n"
+        for row in rows(snapshot) {
+            out += columns.map { escape(row[$0] ?? "") }.joined(separator: ",") + ",\n"
+        }
+        return out
+    }
+
+    /// The rows as column → value (absent = empty), in output order.
+    static func rows(_ snapshot: StatsSnapshot) -> [[String: String]] {
+        let proxy = snapshot.proxy
+        let pid = String(snapshot.pid)
+        let rate = String(Int(snapshot.history.currentSessionRate.rounded()))
+        let rateMax = String(Int(snapshot.history.maxSessionRate.rounded()))
+        var result: [[String: String]] = []
+
+        result.append([
+            "pxname": frontendName, "svname": "FRONTEND",
+            "scur": String(proxy.sessionsCurrent), "smax": String(proxy.sessionsMax), "slim": String(proxy.sessionsLimit),
+            "stot": String(proxy.frontend.sessionsTotal), "bin": String(proxy.frontend.bytesIn),
+            "bout": String(proxy.frontend.bytesOut), "dreq": "0", "dresp": "0", "status": "OPEN",
+            "pid": pid, "iid": "1", "sid": "0", "type": "0", "rate": rate, "rate_max": rateMax, "mode": "tcp",
+            "conn_rate": rate, "conn_rate_max": rateMax, "conn_tot": String(proxy.frontend.sessionsTotal),
+            "dcon": "0", "dses": "0",
+            "ferry_no_backend": String(proxy.frontend.noBackend),
+            "ferry_accept_errors": String(proxy.frontend.acceptErrors),
+        ])
+
+        var total = BackendCounters()
+        for (index, backend) in proxy.backends.enumerated() {
+            let status = backend.status, counters = backend.counters
+            let state = ServerState(status)
+            total.sessionsCurrent += counters.sessionsCurrent
+            total.sessionsMax += counters.sessionsMax
+            total.sessionsTotal += counters.sessionsTotal
+            total.bytesIn += counters.bytesIn
+            total.bytesOut += counters.bytesOut
+            total.connectErrors += counters.connectErrors
+            total.retries += counters.retries
+            total.sessionsShutDown += counters.sessionsShutDown
+            var row: [String: String] = [
+                "pxname": backendName, "svname": status.address,
+                "scur": String(counters.sessionsCurrent), "smax": String(counters.sessionsMax),
+                "stot": String(counters.sessionsTotal), "bin": String(counters.bytesIn), "bout": String(counters.bytesOut),
+                "dresp": "0", "econ": String(counters.connectErrors), "eresp": "0", "wretr": String(counters.retries),
+                "wredis": "0", "status": state.csvStatus, "weight": status.routable ? "1" : "0", "act": "1", "bck": "0",
+                "chkfail": String(status.checksFailed), "chkdown": String(status.downTransitions),
+                "lastchg": String(snapshot.sinceLastChange(backend).components.seconds),
+                "downtime": String(snapshot.downtime(backend).components.seconds),
+                "pid": pid, "iid": "2", "sid": String(index + 1), "lbtot": String(counters.sessionsTotal), "type": "2",
+                "addr": status.address, "mode": "tcp",
+                "ferry_role": status.role?.rawValue ?? "", "ferry_admin_state": status.adminState.rawValue,
+                "ferry_routable": status.routable ? "1" : "0", "ferry_state": state.key,
+                "ferry_sessions_shut_down": String(counters.sessionsShutDown),
+            ]
+            if let check = status.lastCheck {
+                row["check_status"] = check.code.rawValue
+                row["check_duration"] = String(check.milliseconds)
+                row["last_chk"] = check.detail
+                row["check_desc"] = check.code.explanation
+                row["ferry_check_duration_us"] = String(check.duration.components.seconds * 1_000_000
+                                                        + check.duration.components.attoseconds / 1_000_000_000_000)
+            }
+            result.append(row)
+        }
+
+        let routable = snapshot.routableCount
+        result.append([
+            "pxname": backendName, "svname": "BACKEND",
+            "scur": String(total.sessionsCurrent), "smax": String(total.sessionsMax), "slim": String(proxy.sessionsLimit),
+            "stot": String(total.sessionsTotal), "bin": String(total.bytesIn), "bout": String(total.bytesOut),
+            "dreq": "0", "dresp": "0", "econ": String(total.connectErrors), "eresp": "0",
+            "wretr": String(total.retries), "wredis": "0", "status": routable > 0 ? "UP" : "DOWN",
+            "weight": String(routable), "act": String(routable), "bck": "0",
+            "chkdown": String(proxy.backends.reduce(0) { $0 + $1.status.downTransitions }),
+            "pid": pid, "iid": "2", "sid": "0", "lbtot": String(total.sessionsTotal), "type": "1",
+            "mode": "tcp", "algo": "roundrobin",
+            "ferry_routable": String(routable), "ferry_sessions_shut_down": String(total.sessionsShutDown),
+            "ferry_no_backend": String(proxy.frontend.noBackend),
+        ])
+        return result
+    }
+
+    /// RFC 4180 quoting for values with a comma, quote or line break (check details come from the network).
+    static func escape(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        var quoted = "\""
+        for character in value { quoted += character == "\"" ? "\"\"" : String(character) }
+        return quoted + "\""
+    }
+}

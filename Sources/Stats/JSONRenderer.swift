@@ -1,0 +1,20 @@
+import Foundation
+
+/// `/stats;json`: the ``StatsDocument`` of a snapshot, keys sorted so the output is stable.
+public enum JSONRenderer {
+    public static func render(_ snapshot: StatsSnapshot) -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain structs of strings and numbers cannot fail; NaN never occurs (rates divide by elapsed > 0).
+        let data = (try? encoder.encode(StatsDocument(snapshot))) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// The decoder that reads ``render(_:)``'s output back (tests, and anyone scripting in Swift).
+    public static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+}
