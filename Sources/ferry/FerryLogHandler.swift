@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Logging
 
 /// Writes one line per event to stderr, as text for people or as JSON for journald and log shippers.
@@ -33,6 +34,8 @@ struct FerryLogHandler: LogHandler {
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
             line = String(decoding: data, as: UTF8.self) + "\n"
         }
-        FileHandle.standardError.write(Data(line.utf8))
+        // write(2), not FileHandle: a closed stderr (a pipe whose reader died) must not crash the daemon.
+        var bytes = Array(line.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
     }
 }

@@ -25,7 +25,11 @@ struct ProxyFailoverTests {
         return ports
     }
 
-    @Test func stoppedMasterIsReplacedAndItsSessionsAreClosed() throws {
+    /// How the master fails: frozen (its sockets stay open, only checks can tell) or killed.
+    enum Fault: String, CaseIterable { case sigstop, sigkill }
+
+    @Test(arguments: Fault.allCases)
+    func failedMasterIsReplacedAndItsSessionsAreClosed(fault: Fault) throws {
         let nodeTimeout = Duration.milliseconds(1000)
         let cluster = RedisCluster(nodeTimeout: nodeTimeout)
         defer { cluster.stopAll() }
@@ -45,8 +49,10 @@ struct ProxyFailoverTests {
         let onVictim = sessions.filter { $0.port == victim }
         try #require(!onVictim.isEmpty)
 
-        // Freeze the master: its sockets stay open, only health checks can tell.
-        try cluster.stop(victim)
+        switch fault {
+        case .sigstop: try cluster.stop(victim)
+        case .sigkill: try cluster.kill(victim)
+        }
         let frozen = ContinuousClock.now
         let promoted = try E2E.waitUntil("the replica \(heir) to be promoted", timeout: .seconds(30)) {
             cluster.role(of: heir) == .master
@@ -55,11 +61,11 @@ struct ProxyFailoverTests {
             Self.landingPorts(ferry, attempts: 6).contains(heir)
         }
         let pickup = ContinuousClock.now - frozen - promoted
-        print("failover: promotion \(promoted) after SIGSTOP, first request through Ferry on the new master \(promoted + routed) after SIGSTOP")
+        print("failover (\(fault.rawValue)): promotion \(promoted) after the fault, first request through Ferry on the new master \(promoted + routed) after the fault")
         // rise+1 intervals after the promotion, plus slack for a loaded 2-core machine.
         #expect(routed <= .milliseconds(3 * 250) + .seconds(2), "Ferry took \(routed) after the promotion (total \(pickup))")
 
-        // The sessions on the frozen master were closed by Ferry (on_down: shutdown-sessions) ...
+        // The sessions on the failed master were closed (by Ferry, on_down: shutdown-sessions, when frozen) ...
         for session in onVictim { #expect(session.client.waitForPeerClose(timeout: .seconds(5))) }
         // ... and the others still work.
         for session in sessions where session.port != victim {
@@ -67,7 +73,10 @@ struct ProxyFailoverTests {
         }
 
         // The old master comes back as a replica and gets no new connections.
-        try cluster.cont(victim)
+        switch fault {
+        case .sigstop: try cluster.cont(victim)
+        case .sigkill: try cluster.restart(victim)
+        }
         try E2E.waitUntil("the old master to rejoin as a replica", timeout: .seconds(30)) {
             if case .replica = cluster.role(of: victim) { return true }
             return false
