@@ -364,8 +364,12 @@ class Redis:
         self.sock = socket.create_connection((HOST, port), timeout=timeout)
         self.reader = RespReader(self.sock)
 
+    sent = 0
+
     def call(self, *args):
-        self.sock.sendall(encode(*args))
+        data = encode(*args)
+        self.sent += len(data)
+        self.sock.sendall(data)
         return self.reader.read()
 
     def info(self, section: str = "") -> dict[str, str]:
@@ -463,7 +467,7 @@ backend redis
 
 
 def write_ferry_config(path: Path, port: int, redis_ports: list[int], threads: int = 1, maxconn: int = 20000,
-                       select: str = "master", log_level: str = "warning") -> None:
+                       select: str = "master", log_level: str = "warning", stats_port: int | None = None) -> None:
     servers = ", ".join(f'"{HOST}:{p}"' for p in redis_ports)
     path.write_text(f"""\
 # Written by bench/: Ferry in front of a standalone Redis (it reports ROLE master).
@@ -482,7 +486,7 @@ health:
   rise: 2
   fall: 3
 stats:
-  listen: "{HOST}:{free_port()}"
+  listen: "{HOST}:{stats_port or free_port()}"
 log:
   level: {log_level}
   format: text
@@ -492,14 +496,30 @@ log:
 def start_ferry(scratch: Scratch, ferry: Path, redis_port: int, cpu: int | None = None, threads: int = 1,
                 maxconn: int = 20000, env: dict[str, str] | None = None, name: str = "ferry") -> tuple[Process, int]:
     port = free_port()
+    stats_port = free_port()
     config = scratch.dir / f"{name}.yaml"
-    write_ferry_config(config, port, [redis_port], threads=threads, maxconn=maxconn)
+    write_ferry_config(config, port, [redis_port], threads=threads, maxconn=maxconn, stats_port=stats_port)
     check = subprocess.run([str(ferry), "check-config", str(config)], capture_output=True, text=True)
     if check.returncode != 0:
         die(f"ferry check-config rejected the generated config:\n{check.stderr}{config.read_text()}")
     process = scratch.start(name, [str(ferry), "run", "--config", str(config)], cpu=cpu, env=env)
+    process.stats_port = stats_port  # the HTTP stats server (`/stats;json`), when this Ferry has one
     wait_for_pong(port, "Ferry", process=process)
     return process, port
+
+
+def ferry_stats(process: Process) -> dict | None:
+    """Ferry's `/stats;json` document, or None when it does not answer (no stats server in this build)."""
+    import json
+    import urllib.request
+    port = getattr(process, "stats_port", None)
+    if port is None:
+        return None
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}/stats;json", timeout=5) as response:
+            return json.load(response)
+    except (OSError, ValueError):
+        return None
 
 
 # --- Ferry binary ---------------------------------------------------------------------------
