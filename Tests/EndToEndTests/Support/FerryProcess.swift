@@ -15,6 +15,8 @@ final class FerryProcess {
     }
 
     let port: Int
+    /// The stats server's port (each instance gets its own, so tests never fight over 7020).
+    let statsPort: Int
     let directory: URL
     let configFile: URL
     let process: ChildProcess
@@ -29,7 +31,9 @@ final class FerryProcess {
     /// config (indented sections such as `health:`), `timeouts` goes under `proxy.timeouts`.
     init(servers: [Int], threads: Int = 2, timeouts: String = "", extra: String = "", maxconn: Int = 10000) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else { throw Failure.binaryMissing(Self.binary) }
-        port = try FreePorts.find(1, alsoFreeAtOffset: nil)[0]
+        let ports = try FreePorts.find(2, alsoFreeAtOffset: nil)
+        port = ports[0]
+        statsPort = ports[1]
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         configFile = directory.appendingPathComponent("ferry.yaml")
@@ -40,6 +44,8 @@ final class FerryProcess {
               maxconn: \(maxconn)
               shutdown_grace: 2s
               timeouts: {\(timeouts)}
+            stats:
+              listen: "127.0.0.1:\(statsPort)"
             backends:
               servers: [\(servers.map { "\"127.0.0.1:\($0)\"" }.joined(separator: ", "))]
             \(extra)
