@@ -4,14 +4,27 @@ import Glibc
 
 /// One direction of a relayed session (client → server or server → client): the bytes in
 /// flight, the readiness of both ends as edge-triggered epoll reported it, and the FIN state.
+///
+/// Small transfers are copied through the loop's scratch block. Once a read fills a whole
+/// block the transfer is large, and the flow switches to `splice(2)` through a pooled pipe
+/// (no copy into user space) until reads become small again.
 struct Flow {
-    /// What one call to ``pump(from:to:buffers:)`` moved.
+    /// What one call to ``pump(from:to:buffers:pipes:)`` moved.
     struct Transfer {
         var read = 0
         var written = 0
+        /// Of `read`, the bytes that went through a pipe rather than a copy.
+        var spliced = 0
     }
 
+    /// A splice read shorter than this ends splice mode: the large transfer is over.
+    static let spliceExitThreshold = 16 * 1024
+
     var pending = PendingBytes()
+    /// Set while splicing; holds the bytes in flight instead of `pending`.
+    var pipe: SplicePipe?
+    /// The last read filled a whole block: splice from the next read on.
+    var wantsSplice = false
     /// The source may have bytes (or EOF) to read; cleared when a read would block.
     var sourceReadable = false
     /// The sink may accept bytes; cleared when a write would block.
@@ -23,22 +36,22 @@ struct Flow {
     /// We forwarded that FIN to the sink (`shutdown(SHUT_WR)`).
     var sinkShut = false
 
+    private static func wouldBlock(_ code: Int32) -> Bool { code == EAGAIN || code == EINTR }
+
     /// Moves bytes from `source` to `sink` until one of them would block, keeping at most one
-    /// block pending (backpressure: the source is not read while the sink is behind).
+    /// block (or one pipe) in flight: the source is not read while the sink is behind.
     ///
     /// Returns how many bytes were read and written, or the error that ends the session.
-    mutating func pump(from source: Int32, to sink: Int32, buffers: BufferPool) -> Result<Transfer, SystemError> {
+    mutating func pump(from source: Int32, to sink: Int32, buffers: BufferPool, pipes: PipePool) -> Result<Transfer, SystemError> {
         var transfer = Transfer()
         if !pending.isEmpty {
             guard sinkWritable else { return .success(transfer) }
             let written = write(sink, pending.bytes, pending.count)
             if written < 0 {
                 let code = cln_errno()
-                if code == EAGAIN || code == EINTR {
-                    sinkWritable = false
-                    return .success(transfer)
-                }
-                return .failure(SystemError("write", errno: code))
+                guard Self.wouldBlock(code) else { return .failure(SystemError("write", errno: code)) }
+                sinkWritable = false
+                return .success(transfer)
             }
             pending.consume(written)
             transfer.written += written
@@ -50,6 +63,17 @@ struct Flow {
         }
 
         while sourceReadable && !sourceClosed {
+            if wantsSplice || pipe != nil {
+                if pipe == nil { pipe = pipes.take() }
+                if pipe != nil {
+                    switch splice(from: source, to: sink, transfer: &transfer, pipes: pipes) {
+                    case .failure(let error): return .failure(error)
+                    case .success(true): continue  // back to copying
+                    case .success(false): return finish(sink: sink, pipes: pipes, transfer)
+                    }
+                }
+                wantsSplice = false  // no pipe available (fd limit): keep copying
+            }
             let count = read(source, buffers.scratch, BufferPool.blockSize)
             if count > 0 {
                 transfer.read += count
@@ -58,11 +82,12 @@ struct Flow {
                     written = write(sink, buffers.scratch, count)
                     if written < 0 {
                         let code = cln_errno()
-                        guard code == EAGAIN || code == EINTR else { return .failure(SystemError("write", errno: code)) }
+                        guard Self.wouldBlock(code) else { return .failure(SystemError("write", errno: code)) }
                         written = 0
                     }
                     transfer.written += written
                 }
+                if count == BufferPool.blockSize { wantsSplice = true }
                 if written < count {
                     // The sink is full: park the rest and stop reading until it drains.
                     pending.adopt(buffers.takeScratch(), start: written, end: count)
@@ -83,16 +108,90 @@ struct Flow {
                 }
             }
         }
+        return finish(sink: sink, pipes: pipes, transfer)
+    }
 
-        if sourceClosed && pending.isEmpty && !sinkShut {
+    /// Forwards the FIN once everything read before it has been written.
+    private mutating func finish(sink: Int32, pipes: PipePool, _ transfer: Transfer) -> Result<Transfer, SystemError> {
+        if sourceClosed && pending.isEmpty && (pipe?.count ?? 0) == 0 && !sinkShut {
+            if let empty = pipe {
+                pipes.recycle(empty)
+                pipe = nil
+            }
             sinkShut = true
             _ = shutdown(sink, Int32(SHUT_WR))
         }
         return .success(transfer)
     }
 
-    /// Gives back a pending block when the session closes early.
-    mutating func discard(into buffers: BufferPool) {
+    /// Splice mode: source → pipe → sink. Returns true when the transfer turned small and the
+    /// flow went back to copying, false when it must wait (source drained, sink full, or EOF).
+    private mutating func splice(from source: Int32, to sink: Int32, transfer: inout Transfer,
+                                 pipes: PipePool) -> Result<Bool, SystemError> {
+        let flags = cln_SPLICE_F_MOVE | cln_SPLICE_F_NONBLOCK
+        while true {
+            if pipe!.count > 0 {
+                guard sinkWritable else { return .success(false) }
+                let written = cln_splice(pipe!.readFD, sink, pipe!.count, flags)
+                if written < 0 {
+                    let code = cln_errno()
+                    guard Self.wouldBlock(code) else { return .failure(SystemError("splice", errno: code)) }
+                    sinkWritable = false
+                    return .success(false)
+                }
+                pipe!.count -= written
+                transfer.written += written
+                if pipe!.count > 0 {
+                    sinkWritable = false
+                    return .success(false)
+                }
+            }
+            guard sourceReadable && !sourceClosed else { return .success(false) }
+            let count = cln_splice(source, pipe!.writeFD, BufferPool.blockSize, flags)
+            if count > 0 {
+                transfer.read += count
+                transfer.spliced += count
+                pipe!.count += count
+                if count < Self.spliceExitThreshold {
+                    // Small again: flush what is in the pipe, then give it back and copy.
+                    if !sourceHungUp && count < BufferPool.blockSize { sourceReadable = false }
+                    let written = cln_splice(pipe!.readFD, sink, pipe!.count, flags)
+                    if written > 0 {
+                        pipe!.count -= written
+                        transfer.written += written
+                    } else if written < 0 && !Self.wouldBlock(cln_errno()) {
+                        return .failure(SystemError("splice", errno: cln_errno()))
+                    }
+                    guard pipe!.count == 0 else {
+                        sinkWritable = false
+                        return .success(false)
+                    }
+                    pipes.recycle(pipe!)
+                    pipe = nil
+                    wantsSplice = false
+                    return .success(true)
+                }
+                if count < BufferPool.blockSize && !sourceHungUp { sourceReadable = false }
+            } else if count == 0 {
+                sourceClosed = true
+            } else {
+                let code = cln_errno()
+                // The pipe is empty here, so "would block" is about the source.
+                if code == EAGAIN {
+                    sourceReadable = false
+                } else if code != EINTR {
+                    return .failure(SystemError("splice", errno: code))
+                }
+            }
+        }
+    }
+
+    /// Gives back what the flow holds when the session closes early.
+    mutating func discard(into buffers: BufferPool, pipes: PipePool) {
         if let block = pending.release() { buffers.recycle(block) }
+        if let held = pipe {
+            pipes.recycle(held)
+            pipe = nil
+        }
     }
 }

@@ -53,6 +53,8 @@ public struct WorkerCounters: Sendable, Equatable {
     public var backends: [BackendCounters]
     /// Relay blocks held by sessions waiting on a slow receiver (memory = blocks × 64 KiB).
     public var pendingBlocks = 0
+    /// Pipes held by large transfers being spliced.
+    public var splicePipes = 0
 
     public init(backendCount: Int) {
         backends = Array(repeating: BackendCounters(), count: backendCount)
@@ -64,5 +66,6 @@ public struct WorkerCounters: Sendable, Equatable {
             backends[index].add(other.backends[index])
         }
         pendingBlocks += other.pendingBlocks
+        splicePipes += other.splicePipes
     }
 }

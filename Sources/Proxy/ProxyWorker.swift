@@ -50,6 +50,7 @@ final class ProxyWorker: EventHandler {
     private var dirty = false
     private var lastPublish: UInt64 = 0
     private let buffers = BufferPool()
+    private let pipes = PipePool()
     private var stopped = false
 
     init(loop: EpollLoop, mailbox: Mailbox<WorkerMessage>, limiter: ConnectionLimiter, stats: WorkerStats,
@@ -317,7 +318,7 @@ final class ProxyWorker: EventHandler {
         let client = session.pointee.client, server = session.pointee.server
         let backend = Int(session.pointee.backend)
 
-        switch session.pointee.up.pump(from: client, to: server, buffers: buffers) {
+        switch session.pointee.up.pump(from: client, to: server, buffers: buffers, pipes: pipes) {
         case .success(let transfer):
             if transfer.read > 0 {
                 counters.frontend.bytesIn &+= UInt64(transfer.read)
@@ -330,7 +331,7 @@ final class ProxyWorker: EventHandler {
             closeSession(slot)
             return
         }
-        switch session.pointee.down.pump(from: server, to: client, buffers: buffers) {
+        switch session.pointee.down.pump(from: server, to: client, buffers: buffers, pipes: pipes) {
         case .success(let transfer):
             if transfer.read > 0 {
                 counters.frontend.bytesOut &+= UInt64(transfer.read)
@@ -355,8 +356,8 @@ final class ProxyWorker: EventHandler {
         }
         if session.pointee.server >= 0 { close(session.pointee.server) }
         close(session.pointee.client)
-        session.pointee.up.discard(into: buffers)
-        session.pointee.down.discard(into: buffers)
+        session.pointee.up.discard(into: buffers, pipes: pipes)
+        session.pointee.down.discard(into: buffers, pipes: pipes)
         sessions.free(slot)
         limiter.release()
         dirty = true
@@ -420,6 +421,7 @@ final class ProxyWorker: EventHandler {
 
     private func publish() {
         counters.pendingBlocks = buffers.blocksInUse
+        counters.splicePipes = pipes.pipesInUse
         stats.publish(counters)
         lastPublish = loop.now
         dirty = false

@@ -8,7 +8,7 @@ import Testing
 @Suite struct FlowTests {
     /// Two connected socket pairs: the test writes into `sourcePeer` and reads from `sinkPeer`;
     /// the flow relays `source` → `sink`.
-    final class Pipes {
+    final class Sockets {
         let source: Int32, sourcePeer: Int32, sink: Int32, sinkPeer: Int32
 
         init(sinkBuffer: Int32? = nil) {
@@ -53,18 +53,19 @@ import Testing
 
     @Test(arguments: [1, 100, 65535, 65536, 65537, 200_000])
     func relaysBytesIntactAndHoldsNoBlockWhenTheSinkKeepsUp(size: Int) throws {
-        let pipes = Pipes()
+        let sockets = Sockets()
         let pool = BufferPool()
+        let splicePipes = PipePool()
         var flow = Flow()
         let data = Self.pattern(size)
         var sent = 0, received: [UInt8] = []
         while received.count < size {
-            sent += pipes.feed(data[sent...])
+            sent += sockets.feed(data[sent...])
             flow.sourceReadable = true
             flow.sinkWritable = true
-            let transfer = try flow.pump(from: pipes.source, to: pipes.sink, buffers: pool).get()
+            let transfer = try flow.pump(from: sockets.source, to: sockets.sink, buffers: pool, pipes: splicePipes).get()
             #expect(transfer.read <= sent)
-            received += pipes.drain()
+            received += sockets.drain()
         }
         #expect(received == data)
         #expect(flow.pending.isEmpty)
@@ -72,31 +73,32 @@ import Testing
     }
 
     @Test func aFullSinkParksOneBlockAndStopsReadingTheSource() throws {
-        let pipes = Pipes(sinkBuffer: 4096)
+        let sockets = Sockets(sinkBuffer: 4096)
         let pool = BufferPool()
+        let splicePipes = PipePool()
         var flow = Flow()
         let data = Self.pattern(1_000_000)
-        var sent = pipes.feed(data[...])
+        var sent = sockets.feed(data[...])
         flow.sourceReadable = true
-        _ = try flow.pump(from: pipes.source, to: pipes.sink, buffers: pool).get()
+        _ = try flow.pump(from: sockets.source, to: sockets.sink, buffers: pool, pipes: splicePipes).get()
         // Backpressure: one block parked, the source left unread (still readable), the sink marked full.
         #expect(!flow.pending.isEmpty)
         #expect(pool.blocksInUse == 1)
         #expect(flow.sourceReadable)
         #expect(!flow.sinkWritable)
         // A second pump without the sink draining reads nothing more.
-        let again = try flow.pump(from: pipes.source, to: pipes.sink, buffers: pool).get()
+        let again = try flow.pump(from: sockets.source, to: sockets.sink, buffers: pool, pipes: splicePipes).get()
         #expect(again.read == 0)
         #expect(pool.blocksInUse == 1)
 
         // The receiver catches up: everything arrives intact, and the block goes back to the pool.
         var received: [UInt8] = []
         while received.count < data.count {
-            received += pipes.drain()
-            sent += pipes.feed(data[sent...])
+            received += sockets.drain()
+            sent += sockets.feed(data[sent...])
             flow.sinkWritable = true
             flow.sourceReadable = true
-            _ = try flow.pump(from: pipes.source, to: pipes.sink, buffers: pool).get()
+            _ = try flow.pump(from: sockets.source, to: sockets.sink, buffers: pool, pipes: splicePipes).get()
             #expect(pool.blocksInUse <= 1)
         }
         #expect(received == data)
@@ -104,51 +106,52 @@ import Testing
     }
 
     @Test func finIsForwardedOnlyAfterPendingBytesAreWritten() throws {
-        let pipes = Pipes(sinkBuffer: 4096)
+        let sockets = Sockets(sinkBuffer: 4096)
         let pool = BufferPool()
+        let splicePipes = PipePool()
         var flow = Flow()
         let data = Self.pattern(300_000)
-        var sent = pipes.feed(data[...])
+        var sent = sockets.feed(data[...])
         flow.sourceReadable = true
-        _ = try flow.pump(from: pipes.source, to: pipes.sink, buffers: pool).get()
-        var received = pipes.drain()
+        _ = try flow.pump(from: sockets.source, to: sockets.sink, buffers: pool, pipes: splicePipes).get()
+        var received = sockets.drain()
         while sent < data.count {
-            sent += pipes.feed(data[sent...])
+            sent += sockets.feed(data[sent...])
             flow.sinkWritable = true
-            _ = try flow.pump(from: pipes.source, to: pipes.sink, buffers: pool).get()
-            received += pipes.drain()
+            _ = try flow.pump(from: sockets.source, to: sockets.sink, buffers: pool, pipes: splicePipes).get()
+            received += sockets.drain()
         }
-        shutdown(pipes.sourcePeer, Int32(SHUT_WR))
+        shutdown(sockets.sourcePeer, Int32(SHUT_WR))
         while !flow.sinkShut {
             flow.sinkWritable = true
             flow.sourceReadable = true
-            _ = try flow.pump(from: pipes.source, to: pipes.sink, buffers: pool).get()
+            _ = try flow.pump(from: sockets.source, to: sockets.sink, buffers: pool, pipes: splicePipes).get()
             #expect(flow.sinkShut == (flow.sourceClosed && flow.pending.isEmpty))
-            received += pipes.drain()
+            received += sockets.drain()
         }
-        received += pipes.drain()
+        received += sockets.drain()
         #expect(received == data)
-        #expect(pipes.sinkPeerSeesEOF())
+        #expect(sockets.sinkPeerSeesEOF())
     }
 
     @Test func emptySourceWithFinShutsTheSinkAtOnce() throws {
-        let pipes = Pipes()
+        let sockets = Sockets()
         var flow = Flow()
-        shutdown(pipes.sourcePeer, Int32(SHUT_WR))
+        shutdown(sockets.sourcePeer, Int32(SHUT_WR))
         flow.sourceReadable = true
-        let transfer = try flow.pump(from: pipes.source, to: pipes.sink, buffers: BufferPool()).get()
+        let transfer = try flow.pump(from: sockets.source, to: sockets.sink, buffers: BufferPool(), pipes: PipePool()).get()
         #expect(transfer.read == 0)
         #expect(flow.sourceClosed && flow.sinkShut)
-        #expect(pipes.sinkPeerSeesEOF())
+        #expect(sockets.sinkPeerSeesEOF())
     }
 
     @Test func aClosedSinkEndsTheFlowWithAnError() {
-        let pipes = Pipes()
+        let sockets = Sockets()
         var flow = Flow()
-        close(pipes.sinkPeer)
-        _ = pipes.feed(Self.pattern(10)[...])
+        close(sockets.sinkPeer)
+        _ = sockets.feed(Self.pattern(10)[...])
         flow.sourceReadable = true
-        let result = flow.pump(from: pipes.source, to: pipes.sink, buffers: BufferPool())
+        let result = flow.pump(from: sockets.source, to: sockets.sink, buffers: BufferPool(), pipes: PipePool())
         guard case .failure(let error) = result else {
             Issue.record("expected EPIPE, got \(result)")
             return
@@ -157,12 +160,12 @@ import Testing
     }
 
     @Test func nothingIsReadWhileTheSourceIsNotReadable() throws {
-        let pipes = Pipes()
+        let sockets = Sockets()
         var flow = Flow()
-        _ = pipes.feed(Self.pattern(10)[...])
-        let transfer = try flow.pump(from: pipes.source, to: pipes.sink, buffers: BufferPool()).get()
+        _ = sockets.feed(Self.pattern(10)[...])
+        let transfer = try flow.pump(from: sockets.source, to: sockets.sink, buffers: BufferPool(), pipes: PipePool()).get()
         #expect(transfer.read == 0)
-        #expect(pipes.drain().isEmpty)
+        #expect(sockets.drain().isEmpty)
     }
 }
 
@@ -179,6 +182,7 @@ import Testing
 
     @Test func takingTheScratchInstallsAFreshOne() {
         let pool = BufferPool()
+        let splicePipes = PipePool()
         let first = pool.scratch
         let taken = pool.takeScratch()
         #expect(taken == first)
@@ -215,16 +219,96 @@ extension FlowTests {
     /// past the short read to find the FIN, or the session would never finish.
     @Test(arguments: [true, false])
     func dataFollowedByFinInOneEdge(hungUpReported: Bool) throws {
-        let pipes = Pipes()
+        let sockets = Sockets()
         var flow = Flow()
-        _ = pipes.feed(Self.pattern(7)[...])
-        shutdown(pipes.sourcePeer, Int32(SHUT_WR))
+        _ = sockets.feed(Self.pattern(7)[...])
+        shutdown(sockets.sourcePeer, Int32(SHUT_WR))
         flow.sourceReadable = true
         flow.sourceHungUp = hungUpReported
-        let transfer = try flow.pump(from: pipes.source, to: pipes.sink, buffers: BufferPool()).get()
+        let transfer = try flow.pump(from: sockets.source, to: sockets.sink, buffers: BufferPool(), pipes: PipePool()).get()
         #expect(transfer.read == 7)
-        #expect(pipes.drain() == Self.pattern(7))
+        #expect(sockets.drain() == Self.pattern(7))
         // Without the hang-up flag a short read is taken as "drained": the FIN waits for the next edge.
         #expect(flow.sinkShut == hungUpReported)
+    }
+}
+
+/// Large transfers move through a pooled pipe with splice(2); small ones are copied.
+@Suite struct FlowSpliceTests {
+    typealias Sockets = FlowTests.Sockets
+
+    @Test(arguments: [200_000, 1_000_000])
+    func largeTransferIsSplicedIntactThenFallsBackToCopying(size: Int) throws {
+        let sockets = Sockets()
+        let pool = BufferPool(), splicePipes = PipePool()
+        var flow = Flow()
+        let data = FlowTests.pattern(size)
+        var sent = 0, received: [UInt8] = [], spliced = 0
+        while received.count < size {
+            sent += sockets.feed(data[sent...])
+            flow.sourceReadable = true
+            flow.sinkWritable = true
+            spliced += try flow.pump(from: sockets.source, to: sockets.sink, buffers: pool, pipes: splicePipes).get().spliced
+            received += sockets.drain()
+        }
+        #expect(received == data)
+        // The first block is copied (that is how the flow learns the transfer is large); most of the rest is spliced.
+        #expect(spliced >= size / 2, "only \(spliced) of \(size) bytes were spliced")
+        // A small message afterwards ends splice mode and returns the pipe.
+        _ = sockets.feed(FlowTests.pattern(100)[...])
+        flow.sourceReadable = true
+        flow.sinkWritable = true
+        _ = try flow.pump(from: sockets.source, to: sockets.sink, buffers: pool, pipes: splicePipes).get()
+        #expect(sockets.drain() == FlowTests.pattern(100))
+        #expect(flow.pipe == nil)
+        #expect(splicePipes.pipesInUse == 0)
+        #expect(pool.blocksInUse == 0)
+    }
+
+    @Test func splicingKeepsBackpressureAndForwardsFinAfterThePipeDrains() throws {
+        let sockets = Sockets(sinkBuffer: 4096)
+        let pool = BufferPool(), splicePipes = PipePool()
+        var flow = Flow()
+        let data = FlowTests.pattern(600_000)
+        var sent = sockets.feed(data[...])
+        var received: [UInt8] = []
+        var sawBlockedPipe = false
+        while received.count < data.count {
+            flow.sourceReadable = true
+            _ = try flow.pump(from: sockets.source, to: sockets.sink, buffers: pool, pipes: splicePipes).get()
+            if let pipe = flow.pipe, pipe.count > 0 {
+                sawBlockedPipe = true
+                #expect(!flow.sinkWritable)
+                #expect(pool.blocksInUse == 0)  // bytes in flight live in the pipe, not in a block
+            }
+            received += sockets.drain()
+            if sent < data.count {
+                sent += sockets.feed(data[sent...])
+            } else if !flow.sourceClosed {
+                shutdown(sockets.sourcePeer, Int32(SHUT_WR))
+            }
+            flow.sinkWritable = true
+        }
+        while !flow.sinkShut {
+            flow.sourceReadable = true
+            flow.sinkWritable = true
+            _ = try flow.pump(from: sockets.source, to: sockets.sink, buffers: pool, pipes: splicePipes).get()
+            received += sockets.drain()
+        }
+        #expect(received == data)
+        #expect(sawBlockedPipe)
+        #expect(sockets.sinkPeerSeesEOF())
+        #expect(splicePipes.pipesInUse == 0)
+    }
+
+    @Test func aPipeStillHoldingBytesIsClosedNotReused() {
+        let splicePipes = PipePool()
+        var pipe = splicePipes.take()!
+        pipe.count = 10
+        splicePipes.recycle(pipe)
+        #expect(splicePipes.pipesInUse == 0)
+        let fresh = splicePipes.take()!
+        #expect(fresh.readFD != pipe.readFD || fresh.count == 0)
+        splicePipes.recycle(fresh)
     }
 }
