@@ -578,7 +578,7 @@ def versions(ferry: Path | None) -> dict[str, str]:
     }
     if ferry is not None:
         built = time.strftime("%Y-%m-%d %H:%M", time.localtime(ferry.stat().st_mtime))
-        out["ferry"] = f"{first_line([str(ferry), 'version'])} ({BUILD_INFO.get('source', 'FERRY_BIN')}, binary of {built})"
+        out["ferry"] = f"{first_line([str(ferry), 'version'])} ({BUILD_INFO.get('source', 'FERRY_BIN=' + str(ferry))}, binary of {built})"
     return out
 
 
