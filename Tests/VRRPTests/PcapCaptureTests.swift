@@ -55,6 +55,13 @@ struct PcapCaptureTests {
         #expect(file.linkType == .ethernet)
         #expect(try file.readAll() == seen)
         #expect(file.reachedEnd)
+
+        // The file is a standard capture: tcpdump decodes it.
+        try #require(LabProcess.which("tcpdump") != nil, "tcpdump is not installed (scripts/test installs it)")
+        let decoded = try LabProcess.run(["tcpdump", "-nn", "-r", path], logFile: lab.directory.appendingPathComponent("tcpdump.log"))
+        #expect(decoded.succeeded, "\(decoded)")
+        #expect(decoded.output.contains("\(a.addressText) > 224.0.0.18: VRRPv3, Advertisement, vrid 9, prio 200"), "\(decoded)")
+        #expect(decoded.output.contains("Request who-has 10.123.0.100 (ff:ff:ff:ff:ff:ff) tell 10.123.0.100"), "\(decoded)")
     }
 
     @Test("a file written with DumpFile reads back packet for packet, and a filter applies to it")

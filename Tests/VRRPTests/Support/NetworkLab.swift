@@ -236,14 +236,25 @@ final class NetworkLab: @unchecked Sendable {
         _ = try? LabProcess.run(["ip", "netns", "delete", namespace], logFile: log, timeout: .seconds(10))
     }
 
-    /// Deletes `ferry-PID-…` namespaces whose test process no longer exists.
+    /// Deletes `ferry-PID-…` namespaces (and lab directories) whose test process no longer
+    /// exists: it was killed before it could tear its labs down.
     private static func removeStaleNamespaces() {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/run/netns") else { return }
-        for name in entries where name.hasPrefix(prefix) {
-            let rest = name.dropFirst(prefix.count)
-            guard let pid = rest.split(separator: "-").first.flatMap({ pid_t($0) }), pid != getpid() else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { deleteNamespace(name) }
+        let namespaces = (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []
+        for name in namespaces where isStale(name) { deleteNamespace(name) }
+        guard ProcessInfo.processInfo.environment["FERRY_KEEP_LAB"] == nil else { return }
+        let temporary = FileManager.default.temporaryDirectory
+        let directories = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        for name in directories where isStale(name) && name.split(separator: "-").count == 4 {
+            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
         }
+    }
+
+    /// Whether `name` is `ferry-PID-…` for a PID that is not running.
+    private static func isStale(_ name: String) -> Bool {
+        guard name.hasPrefix(prefix),
+              let pid = name.dropFirst(prefix.count).split(separator: "-").first.flatMap({ pid_t($0) }),
+              pid > 1, pid != getpid() else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
 
     static func format(_ address: UInt32) -> String {
