@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "Config", "Proxy", "EventLoop", "Stats",
+                "Config", "Proxy", "EventLoop", "Stats", "VRRP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -61,6 +61,16 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EventLoop", "CLinuxNet", "Config"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "Config", "EventLoop", "CLinuxNet"]),
+        .testTarget(
+            name: "StatsTests",
+            dependencies: [
+                "Stats", "Proxy", "Config", "EventLoop", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Proxy", "Config", "EventLoop", "CLinuxNet", .product(name: "Logging", package: "swift-log")]

@@ -18,6 +18,11 @@ public final class ProxyMonitor: Sendable {
         statuses.withLock { $0[server] = status }
     }
 
+    /// At least one server takes new connections (VRRP tracking reads this every 100 ms).
+    public var hasRoutableBackend: Bool {
+        statuses.withLock { $0.contains { $0.routable } }
+    }
+
     public func snapshot() -> ProxySnapshot {
         var total = WorkerCounters(backendCount: workers.first?.latest.backends.count ?? 0)
         for worker in workers { total.add(worker.latest) }
