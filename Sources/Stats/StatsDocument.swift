@@ -126,6 +126,68 @@ public struct StatsDocument: Codable, Sendable, Equatable {
     }
 }
 
+// Unknown values are written as explicit `null` (the synthesized encoders would leave the key
+// out), so every documented key is always present.
+extension StatsDocument.Process {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(pid, forKey: .pid)
+        try container.encode(configPath, forKey: .configPath)
+        try container.encode(uptimeSeconds, forKey: .uptimeSeconds)
+        try container.encode(generatedAt, forKey: .generatedAt)
+    }
+}
+
+extension StatsDocument.Backend {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(index, forKey: .index)
+        try container.encode(address, forKey: .address)
+        try container.encode(role, forKey: .role)
+        try container.encode(state, forKey: .state)
+        try container.encode(status, forKey: .status)
+        try container.encode(health, forKey: .health)
+        try container.encode(adminState, forKey: .adminState)
+        try container.encode(routable, forKey: .routable)
+        try container.encode(lastCheck, forKey: .lastCheck)
+        try container.encode(sessionsCurrent, forKey: .sessionsCurrent)
+        try container.encode(sessionsMax, forKey: .sessionsMax)
+        try container.encode(sessionsTotal, forKey: .sessionsTotal)
+        try container.encode(bytesIn, forKey: .bytesIn)
+        try container.encode(bytesOut, forKey: .bytesOut)
+        try container.encode(connectionErrors, forKey: .connectionErrors)
+        try container.encode(retries, forKey: .retries)
+        try container.encode(sessionsShutDown, forKey: .sessionsShutDown)
+        try container.encode(checkFailures, forKey: .checkFailures)
+        try container.encode(downs, forKey: .downs)
+        try container.encode(downtimeSeconds, forKey: .downtimeSeconds)
+        try container.encode(lastChangeSecondsAgo, forKey: .lastChangeSecondsAgo)
+    }
+}
+
+extension StatsDocument.VRRPInstance {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(interface, forKey: .interface)
+        try container.encode(vrid, forKey: .vrid)
+        try container.encode(state, forKey: .state)
+        try container.encode(configuredPriority, forKey: .configuredPriority)
+        try container.encode(effectivePriority, forKey: .effectivePriority)
+        try container.encode(steppedDown, forKey: .steppedDown)
+        try container.encode(virtualIps, forKey: .virtualIps)
+        try container.encode(masterAddress, forKey: .masterAddress)
+        try container.encode(advertsSent, forKey: .advertsSent)
+        try container.encode(advertsReceived, forKey: .advertsReceived)
+        try container.encode(drops, forKey: .drops)
+        try container.encode(dropsTotal, forKey: .dropsTotal)
+        try container.encode(mismatches, forKey: .mismatches)
+        try container.encode(lastTransitionSecondsAgo, forKey: .lastTransitionSecondsAgo)
+        try container.encode(lastTransitionReason, forKey: .lastTransitionReason)
+    }
+}
+
 extension StatsDocument {
     /// The document for a snapshot.
     public init(_ snapshot: StatsSnapshot) {

@@ -51,6 +51,9 @@ public final class StatsServer: Sendable {
         var group: ServiceGroup?
         var task: Task<Void, any Error>?
         var port: Int?
+        /// Set by the first stop: a run that has not registered its group yet must not start.
+        var stopping = false
+        var eventLoopsShutDown = false
     }
 
     let source: StatsSource
@@ -122,7 +125,11 @@ public final class StatsServer: Sendable {
             onListening(port)
         }
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
-        state.withLock { $0.group = group }
+        let stopped = state.withLock { running in
+            if !running.stopping { running.group = group }
+            return running.stopping
+        }
+        guard !stopped else { throw Failure.stoppedBeforeListening }
         do {
             try await group.run()
         } catch {
@@ -150,39 +157,67 @@ public final class StatsServer: Sendable {
             outcome.withLock { $0 = result }
             ready.signal()
         }
-        let wait = DispatchTime.now() + .nanoseconds(Int(clamping: timeout.components.seconds * 1_000_000_000))
-        guard ready.wait(timeout: wait) == .success, let result = outcome.withLock({ $0 }) else {
+        guard ready.wait(timeout: .now() + Self.dispatch(timeout)) == .success, let result = outcome.withLock({ $0 }) else {
             stop()
             throw Failure.cannotListen(listen, underlying: "not listening after \(timeout)")
         }
         return try result.get()
     }
 
-    /// Graceful stop: no new connections, in-flight requests finish. Waits for the end.
+    /// Graceful stop: no new connections, in-flight requests finish. Waits for the end. A
+    /// server is started once: after this it cannot start again.
     public func shutdown() async {
-        let (group, task) = state.withLock { ($0.group, $0.task) }
+        let (group, task) = beginStopping()
         await group?.triggerGracefulShutdown()
+        if group == nil { task?.cancel() }  // not running yet: nothing graceful to wait for
         _ = await task?.result
-        try? await eventLoopGroup.shutdownGracefully()
+        await shutDownEventLoops()
     }
 
     /// For the synchronous daemon: ``shutdown()``, then cancellation if it takes longer than
     /// `timeout` (a client in the middle of a slow request).
     public func stop(timeout: Duration = .seconds(3)) {
-        let (group, task) = state.withLock { ($0.group, $0.task) }
+        let (group, task) = beginStopping()
         let done = DispatchSemaphore(value: 0)
         Task.detached {
             await group?.triggerGracefulShutdown()
+            if group == nil { task?.cancel() }
             _ = await task?.result
             done.signal()
         }
-        let deadline = DispatchTime.now() + .nanoseconds(Int(clamping: timeout.components.seconds * 1_000_000_000))
-        if done.wait(timeout: deadline) == .timedOut {
+        if done.wait(timeout: .now() + Self.dispatch(timeout)) == .timedOut {
             task?.cancel()
-            _ = done.wait(timeout: .now() + .seconds(2))
+            guard done.wait(timeout: .now() + .seconds(5)) == .success else {
+                // Still running: shutting its event loop down under it would crash; the process is exiting anyway.
+                logger.warning("stats server did not stop in time")
+                return
+            }
         }
-        try? eventLoopGroup.syncShutdownGracefully()
+        if claimEventLoopShutdown() { try? eventLoopGroup.syncShutdownGracefully() }
         logger.info("stats server stopped")
+    }
+
+    private func beginStopping() -> (ServiceGroup?, Task<Void, any Error>?) {
+        state.withLock { running in
+            running.stopping = true
+            return (running.group, running.task)
+        }
+    }
+
+    /// Once, and only after the server's task is over (nothing may schedule on a closed loop).
+    private func shutDownEventLoops() async {
+        if claimEventLoopShutdown() { try? await eventLoopGroup.shutdownGracefully() }
+    }
+
+    private func claimEventLoopShutdown() -> Bool {
+        state.withLock { running in
+            defer { running.eventLoopsShutDown = true }
+            return !running.eventLoopsShutDown
+        }
+    }
+
+    private static func dispatch(_ duration: Duration) -> DispatchTimeInterval {
+        .milliseconds(Int(clamping: duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000))
     }
 
     /// Runs ``run(onListening:)`` in a task of its own; `report` gets the port or the failure, once.
@@ -192,7 +227,7 @@ public final class StatsServer: Sendable {
             if !reported.exchange(true, ordering: .acquiringAndReleasing) { report(result) }
         }
         try state.withLock { running throws(Failure) in
-            guard running.task == nil else { throw .alreadyStarted }
+            guard running.task == nil, !running.stopping else { throw .alreadyStarted }
             running.task = Task.detached { [self] in
                 do {
                     try await run { once(.success($0)) }

@@ -1,0 +1,148 @@
+import Testing
+
+@testable import Proxy
+@testable import Stats
+
+/// `;csv` parsed back and checked against the snapshot; HAProxy's column names and positions.
+@Suite struct CSVRendererTests {
+    /// Parses the CSV as HAProxy's readers do: a `# `-prefixed header, a trailing comma on every line,
+    /// RFC 4180 quoting.
+    static func parse(_ text: String) -> (header: [String], rows: [[String: String]]) {
+        var records: [[String]] = [], field = "", record: [String] = [], quoted = false, index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            if quoted {
+                if character == "\"" {
+                    let next = text.index(after: index)
+                    if next < text.endIndex && text[next] == "\"" { field.append("\""); index = next } else { quoted = false }
+                } else {
+                    field.append(character)
+                }
+            } else if character == "\"" {
+                quoted = true
+            } else if character == "," {
+                record.append(field); field = ""
+            } else if character == "\n" {
+                record.append(field); records.append(record); record = []; field = ""
+            } else {
+                field.append(character)
+            }
+            index = text.index(after: index)
+        }
+        var header = records.removeFirst()
+        header[0] = String(header[0].dropFirst(2))  // "# pxname"
+        return (header, records.map { values in
+            Dictionary(uniqueKeysWithValues: zip(header, values).filter { !$0.0.isEmpty })
+        })
+    }
+
+    /// HAProxy 2.6's `show stat` header, positions 0…82, as printed by `haproxy` itself.
+    static let haproxyHeader = """
+        pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,\
+        bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,\
+        check_status,check_code,check_duration,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,\
+        req_rate_max,req_tot,cli_abrt,srv_abrt,comp_in,comp_out,comp_byp,comp_rsp,lastsess,last_chk,last_agt,qtime,ctime,\
+        rtime,ttime,agent_status,agent_code,agent_duration,check_desc,agent_desc,check_rise,check_fall,check_health,\
+        agent_rise,agent_fall,agent_health,addr,cookie,mode,algo,conn_rate,conn_rate_max,conn_tot,intercepted,dcon,dses
+        """
+
+    @Test func haproxyColumnsAreInHAProxysOrder() {
+        let text = CSVRenderer.render(Fixtures.snapshot())
+        #expect(text.hasPrefix("# " + Self.haproxyHeader + ","))
+        #expect(CSVRenderer.haproxyColumns.count == 83)
+    }
+
+    @Test func everyLineHasEveryColumnAndATrailingComma() {
+        let text = CSVRenderer.render(Fixtures.snapshot())
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 1 + 1 + Fixtures.statesByServer.count + 1)
+        for line in lines { #expect(line.hasSuffix(",")) }
+        let (header, rows) = Self.parse(text)
+        #expect(header.dropLast() == ArraySlice(CSVRenderer.columns))
+        for row in rows { #expect(row.count == CSVRenderer.columns.count) }
+    }
+
+    @Test func frontendRowMatchesTheSnapshot() throws {
+        let snapshot = Fixtures.snapshot()
+        let row = try #require(Self.parse(CSVRenderer.render(snapshot)).rows.first)
+        let proxy = snapshot.proxy
+        #expect(row["pxname"] == "ferry")
+        #expect(row["svname"] == "FRONTEND")
+        #expect(row["scur"] == "42")
+        #expect(row["smax"] == "99")
+        #expect(row["slim"] == "10000")
+        #expect(row["stot"] == String(proxy.frontend.sessionsTotal))
+        #expect(row["bin"] == String(proxy.frontend.bytesIn))
+        #expect(row["bout"] == String(proxy.frontend.bytesOut))
+        #expect(row["status"] == "OPEN")
+        #expect(row["type"] == "0")
+        #expect(row["pid"] == "4242")
+        #expect(row["rate"] == String(Int(snapshot.history.currentSessionRate.rounded())))
+        #expect(row["rate_max"] == String(Int(snapshot.history.maxSessionRate.rounded())))
+        #expect(row["conn_tot"] == String(proxy.frontend.sessionsTotal))
+        #expect(row["ferry_no_backend"] == "7")
+        #expect(row["ferry_accept_errors"] == "3")
+        #expect(row["qcur"] == "", "Ferry has no queue: empty like HAProxy's unknowns")
+    }
+
+    @Test(arguments: Array(Fixtures.statesByServer.enumerated()).map { ($0.offset, $0.element.1) })
+    func serverRowMatchesTheSnapshot(index: Int, state: ServerState) throws {
+        let snapshot = Fixtures.snapshot()
+        let rows = Self.parse(CSVRenderer.render(snapshot)).rows
+        let row = rows[1 + index]
+        let backend = snapshot.proxy.backends[index]
+        let status = backend.status, counters = backend.counters
+        #expect(row["pxname"] == "redis")
+        #expect(row["svname"] == status.address)
+        #expect(row["addr"] == status.address)
+        #expect(row["status"] == state.csvStatus)
+        #expect(row["scur"] == String(counters.sessionsCurrent))
+        #expect(row["smax"] == String(counters.sessionsMax))
+        #expect(row["stot"] == String(counters.sessionsTotal))
+        #expect(row["lbtot"] == String(counters.sessionsTotal))
+        #expect(row["bin"] == String(counters.bytesIn))
+        #expect(row["bout"] == String(counters.bytesOut))
+        #expect(row["econ"] == String(counters.connectErrors))
+        #expect(row["wretr"] == String(counters.retries))
+        #expect(row["chkfail"] == String(status.checksFailed))
+        #expect(row["chkdown"] == String(status.downTransitions))
+        #expect(row["lastchg"] == "90")
+        #expect(row["downtime"] == String(snapshot.downtime(backend).components.seconds))
+        #expect(row["sid"] == String(index + 1))
+        #expect(row["type"] == "2")
+        #expect(row["weight"] == (status.routable ? "1" : "0"))
+        #expect(row["check_status"] == (status.lastCheck?.code.rawValue ?? ""))
+        #expect(row["check_duration"] == (status.lastCheck.map { String($0.milliseconds) } ?? ""))
+        #expect(row["last_chk"] == (status.lastCheck?.detail ?? ""))
+        #expect(row["check_desc"] == (status.lastCheck?.code.explanation ?? ""))
+        #expect(row["ferry_role"] == (status.role?.rawValue ?? ""))
+        #expect(row["ferry_admin_state"] == status.adminState.rawValue)
+        #expect(row["ferry_routable"] == (status.routable ? "1" : "0"))
+        #expect(row["ferry_state"] == state.key)
+        #expect(row["ferry_sessions_shut_down"] == String(counters.sessionsShutDown))
+    }
+
+    @Test func backendRowSumsTheServers() throws {
+        let snapshot = Fixtures.snapshot()
+        let row = try #require(Self.parse(CSVRenderer.render(snapshot)).rows.last)
+        let backends = snapshot.proxy.backends
+        #expect(row["svname"] == "BACKEND")
+        #expect(row["type"] == "1")
+        #expect(row["stot"] == String(backends.reduce(UInt64(0)) { $0 + $1.counters.sessionsTotal }))
+        #expect(row["bin"] == String(backends.reduce(UInt64(0)) { $0 + $1.counters.bytesIn }))
+        #expect(row["econ"] == String(backends.reduce(UInt64(0)) { $0 + $1.counters.connectErrors }))
+        #expect(row["act"] == String(snapshot.routableCount))
+        #expect(row["status"] == "UP")
+        let down = Self.parse(CSVRenderer.render(Fixtures.snapshot([Fixtures.status(routable: false)]))).rows.last
+        #expect(down?["status"] == "DOWN")
+    }
+
+    @Test(arguments: [Fixtures.hostile, "a,b", "say \"hi\"", "line\r\nbreak", "plain"])
+    func valuesFromTheNetworkRoundTrip(detail: String) {
+        let snapshot = Fixtures.snapshot([Fixtures.status(detail, check: Fixtures.check(.l7rsp, detail: detail))])
+        let (_, rows) = Self.parse(CSVRenderer.render(snapshot))
+        #expect(rows.count == 3, "a quoted line break must not split the record")
+        #expect(rows[1]["last_chk"] == detail)
+        #expect(rows[1]["svname"] == detail)
+    }
+}

@@ -1,0 +1,258 @@
+import Foundation
+import Testing
+
+@testable import Proxy
+@testable import Stats
+
+/// The page, rendered from snapshots: every column, every status, escaping, refresh and admin.
+@Suite struct HTMLRendererTests {
+    static let options = HTMLPageOptions(statsPath: "/stats", refresh: .seconds(5), configuredRefresh: .seconds(5))
+
+    func render(_ snapshot: StatsSnapshot = Fixtures.snapshot(), _ options: HTMLPageOptions = options) -> String {
+        HTMLRenderer.render(snapshot, options: options)
+    }
+
+    @Test(arguments: [
+        "Sessions", "Session rate", "Bytes", "Denied", "Errors", "Status", "Cur", "Max", "Limit", "Total", "In", "Out",
+        "No backend", "Accept", "Server", "Role", "Last check", "Conn", "Retr", "Shut", "Checks", "Fail", "Downs",
+        "Downtime", "Last change", "Legend", "General process information",
+    ])
+    func everyColumnHasAHeading(heading: String) {
+        let page = render()
+        #expect(page.contains(">\(heading)</th>") || page.contains(">\(heading)</b>") || page.contains("\">\(heading)</th>"),
+                "no heading \(heading)")
+    }
+
+    @Test func frontendRowShowsTheSnapshot() throws {
+        let page = render()
+        let row = try #require(Self.row(page, containing: "FRONTEND"))
+        // Cur, Max, Limit, Total, rate cur, rate max, bytes in/out, no backend, accept errors, status.
+        let cells = Self.cells(row)
+        let snapshot = Fixtures.snapshot()
+        #expect(cells[1] == "42")
+        #expect(cells[2] == "99")
+        #expect(cells[3] == "10\u{2009}000")
+        #expect(cells[4] == "123\u{2009}456")
+        #expect(cells[5] == String(Int(snapshot.history.currentSessionRate.rounded())))
+        #expect(cells[6] == String(Int(snapshot.history.maxSessionRate.rounded())))
+        #expect(cells[7] == "9.2 GiB")
+        #expect(cells[8] == "1.2 MiB")
+        #expect(cells[9] == "7")
+        #expect(cells[10] == "3")
+        #expect(cells[11] == "OPEN")
+    }
+
+    @Test(arguments: Array(Fixtures.statesByServer.enumerated()).map { ($0.offset, $0.element.0, $0.element.1) })
+    func everyServerRowShowsItsStateAndCounters(index: Int, status: BackendStatus, state: ServerState) throws {
+        let snapshot = Fixtures.snapshot()
+        let page = render(snapshot)
+        let row = try #require(Self.row(page, containing: "id=\"server-\(index)\""))
+        #expect(row.contains("class=\"\(state.cssClass)\""))
+        let cells = Self.cells(row)
+        let counters = snapshot.proxy.backends[index].counters
+        #expect(cells[0] == status.address)
+        #expect(cells[1] == (status.role?.rawValue ?? "?"))
+        #expect(cells[2].hasPrefix(state.label))
+        if let check = status.lastCheck {
+            #expect(cells[3].hasPrefix("\(check.code.rawValue) in \(StatsFormat.milliseconds(check.duration))"))
+            #expect(cells[3].hasSuffix(check.detail))
+        } else {
+            #expect(cells[3] == "none yet")
+        }
+        #expect(cells[4] == StatsFormat.count(counters.sessionsCurrent))
+        #expect(cells[5] == StatsFormat.count(counters.sessionsMax))
+        #expect(cells[6] == StatsFormat.count(counters.sessionsTotal))
+        #expect(cells[7] == StatsFormat.bytes(counters.bytesIn))
+        #expect(cells[8] == StatsFormat.bytes(counters.bytesOut))
+        #expect(cells[9] == StatsFormat.count(counters.connectErrors))
+        #expect(cells[10] == StatsFormat.count(counters.retries))
+        #expect(cells[11] == StatsFormat.count(counters.sessionsShutDown))
+        #expect(cells[12] == StatsFormat.count(status.checksFailed))
+        #expect(cells[13] == StatsFormat.count(status.downTransitions))
+        #expect(cells[14] == StatsFormat.duration(snapshot.downtime(snapshot.proxy.backends[index])))
+        #expect(cells[15] == "1m30s")
+        #expect(cells.count == 16, "no admin column without admin")
+    }
+
+    @Test func downtimeIncludesTheCurrentDownPeriod() {
+        var status = Fixtures.status("127.0.0.1:7001", .down, routable: false, changedSecondsAgo: 60)
+        status.downtimeBeforeCurrent = .seconds(30)
+        let snapshot = Fixtures.snapshot([status])
+        #expect(snapshot.downtime(snapshot.proxy.backends[0]) == .seconds(90))
+        var up = status
+        up.status = .up
+        let upSnapshot = Fixtures.snapshot([up])
+        #expect(upSnapshot.downtime(upSnapshot.proxy.backends[0]) == .seconds(30))
+    }
+
+    @Test func backendRowSumsTheServers() throws {
+        let snapshot = Fixtures.snapshot()
+        let row = try #require(Self.row(render(snapshot), containing: ">BACKEND<"))
+        let cells = Self.cells(row)
+        let total = snapshot.proxy.backends.reduce(UInt64(0)) { $0 + $1.counters.sessionsTotal }
+        #expect(cells[2] == "UP (\(snapshot.routableCount)/\(snapshot.proxy.backends.count))")
+        #expect(cells[6] == StatsFormat.count(total))
+    }
+
+    @Test func theLegendListsEveryColour() {
+        let page = render()
+        for state in ServerState.legendOrder {
+            #expect(page.contains("<td class=\"swatch \(state.cssClass)\"></td><td>\(state.legend)</td>"))
+            #expect(page.contains(".\(state.cssClass){background:#"))
+        }
+    }
+
+    @Test func headerShowsUptimeVersionAndConfigPath() {
+        let page = render()
+        #expect(page.contains("uptime = 3h05m"))
+        #expect(page.contains("version = 0.1.0"))
+        #expect(page.contains("config = <code>/etc/ferry/ferry.yaml</code>"))
+        #expect(page.contains("pid = 4242"))
+        #expect(page.contains("generated = 2023-11-14T22:13:20Z"))
+        #expect(render(Fixtures.snapshot(configPath: nil)).contains("config = <code>(none)</code>"))
+    }
+
+    @Test(arguments: [true, false])
+    func refreshFollowsTheOption(refresh: Bool) {
+        var options = Self.options
+        options.refresh = refresh ? .seconds(7) : nil
+        let page = render(Fixtures.snapshot(), options)
+        #expect(page.contains("<meta http-equiv=\"refresh\" content=\"7;url=/stats\">") == refresh)
+        #expect(page.contains("http-equiv=\"refresh\"") == refresh)
+        #expect(page.contains(refresh ? "href=\"/stats;norefresh\">Disable refresh" : "href=\"/stats\">Enable refresh (5s)"))
+    }
+
+    @Test func noAdminButtonsWithoutAdmin() {
+        let page = render()
+        #expect(!page.contains("<form"))
+        #expect(!page.contains("<button"))
+        #expect(!page.contains(">Admin</th>"))
+    }
+
+    @Test func adminFormsCarryTheTokenAndDisableTheCurrentState() throws {
+        var options = Self.options
+        options.admin = .init(actionPath: "/stats/admin", csrfToken: "c0ffee")
+        let snapshot = Fixtures.snapshot([Fixtures.status("127.0.0.1:7001"), Fixtures.status("127.0.0.1:7002", admin: .drain)],
+                                         vrrp: [Fixtures.vrrp(), Fixtures.vrrp(name: "other", steppedDown: true)])
+        let page = render(snapshot, options)
+        #expect(page.components(separatedBy: "<form method=\"post\" action=\"/stats/admin\">").count - 1 == 4)
+        #expect(page.components(separatedBy: "name=\"csrf\" value=\"c0ffee\"").count - 1 == 4)
+        let drained = try #require(Self.row(page, containing: "id=\"server-1\""))
+        #expect(drained.contains("value=\"drain\" disabled"))
+        #expect(!drained.contains("value=\"ready\" disabled"))
+        #expect(page.contains("value=\"vrrp-step-down\""))
+        #expect(page.contains("value=\"vrrp-restore\""))
+        #expect(page.contains(">Admin</th>"))
+    }
+
+    @Test func vrrpSectionSaysNotConfiguredWithoutInstances() {
+        #expect(render().contains("VRRP: not configured."))
+    }
+
+    @Test(arguments: VRRPInstanceStatus.State.allCases)
+    func vrrpInstanceRowShowsEveryField(state: VRRPInstanceStatus.State) throws {
+        let instance = Fixtures.vrrp(state: state, steppedDown: state == .backup)
+        let page = render(Fixtures.snapshot(vrrp: [instance]))
+        #expect(!page.contains("not configured"))
+        let row = try #require(Self.row(page, containing: ">redis-vip<"))
+        #expect(row.contains("class=\"v-\(state.rawValue.lowercased())\""))
+        let cells = Self.cells(row)
+        #expect(cells[0] == "redis-vip")
+        #expect(cells[1] == "eth1 / 51")
+        #expect(cells[2] == state.rawValue + (state == .backup ? " (stepped down)" : ""))
+        #expect(cells[3] == "150")
+        #expect(cells[4] == (state == .backup ? "50" : "150"))
+        #expect(cells[5] == "10.0.0.123/2410.0.0.124/24")  // two lines
+        #expect(cells[6] == "10.0.0.1")
+        #expect(cells[7] == "1\u{2009}234")
+        #expect(cells[8] == "56")
+        #expect(cells[9] == "3checksum: 1ttl: 2")
+        #expect(cells[10] == "4")
+        #expect(cells[11] == "5m00s agomaster down timer expired")
+    }
+
+    /// Anything from the network (check details, addresses) or the configuration (paths, names) is escaped.
+    @Test func everythingFromOutsideIsEscaped() {
+        let hostile = Fixtures.hostile
+        var status = Fixtures.status(hostile, check: Fixtures.check(.l7rsp, detail: hostile))
+        status.role = .master
+        var snapshot = Fixtures.snapshot([status], vrrp: [Fixtures.vrrp(name: hostile)], configPath: hostile)
+        snapshot.version = hostile
+        snapshot.vrrp[0].virtualIPs = [hostile]
+        snapshot.vrrp[0].masterAddress = hostile
+        snapshot.vrrp[0].lastTransitionReason = hostile
+        snapshot.vrrp[0].drops = [hostile: 1]
+        snapshot.vrrp[0].interface = hostile
+        var options = Self.options
+        options.statsPath = hostile
+        options.notice = hostile
+        options.admin = .init(actionPath: hostile, csrfToken: hostile)
+        let page = render(snapshot, options)
+        #expect(!page.contains("<script"))
+        #expect(!page.contains(hostile))
+        #expect(!page.contains("\"x\")"))
+        #expect(page.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quote&#39;"))
+    }
+
+    @Test(arguments: [
+        ("a<b", "a&lt;b"), ("a>b", "a&gt;b"), ("a&b", "a&amp;b"), ("\"", "&quot;"), ("'", "&#39;"),
+        ("\u{1}x", "\\x01x"), ("tab\tok", "tab\tok"), ("é✓", "é✓"),
+    ])
+    func htmlEscaping(raw: String, escaped: String) {
+        #expect(raw.htmlEscaped == escaped)
+    }
+
+    /// It must render offline: no scripts, no external URLs, only relative links and data: URIs.
+    @Test func noExternalAssets() {
+        var options = Self.options
+        options.admin = .init(actionPath: "/stats/admin", csrfToken: "t")
+        let page = render(Fixtures.snapshot(vrrp: [Fixtures.vrrp()]), options)
+        #expect(!page.contains("<script"))
+        #expect(!page.contains("url("))
+        #expect(!page.contains("@import"))
+        for attribute in ["href=\"", "src=\"", "action=\""] {
+            for value in page.components(separatedBy: attribute).dropFirst() {
+                #expect(value.hasPrefix("/") || value.hasPrefix("data:"), "\(attribute)\(value.prefix(40))")
+            }
+        }
+        // The only absolute URL is the SVG namespace, which is not fetched.
+        #expect(page.components(separatedBy: "http://").count - 1 == page.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count - 1)
+    }
+
+    @Test func chartsDrawTheHistory() {
+        let page = render()
+        #expect(page.contains("<svg id=\"chart-rate\""))
+        #expect(page.contains("<svg id=\"chart-latency\""))
+        #expect(page.contains("<polyline"))
+        let empty = render(Fixtures.snapshot(history: StatsHistory()))
+        #expect(empty.contains("collecting samples"))
+        #expect(!empty.contains("<polyline"))
+    }
+
+    @Test(arguments: [(0.0, 1.0), (0.3, 0.5), (1.0, 1.0), (1.2, 2.0), (3.0, 5.0), (7.0, 10.0), (42.0, 50.0), (101.0, 200.0)])
+    func chartScaleIsRound(value: Double, ceiling: Double) {
+        #expect(HTMLRenderer.niceCeiling(value) == ceiling)
+    }
+
+    // MARK: - Helpers
+
+    /// The `<tr …>…</tr>` containing `marker`.
+    static func row(_ page: String, containing marker: String) -> String? {
+        page.components(separatedBy: "<tr").dropFirst().map { "<tr" + $0 }
+            .first { $0.contains(marker) }
+            .map { String($0.prefix { _ in true }.components(separatedBy: "</tr>")[0]) }
+    }
+
+    /// The text of each `<td>` of a row, tags removed and entities left as they are.
+    static func cells(_ row: String) -> [String] {
+        row.components(separatedBy: "<td").dropFirst().map { cell in
+            let body = cell.drop { $0 != ">" }.dropFirst()
+            let content = body.components(separatedBy: "</td>")[0]
+            var text = "", inTag = false
+            for character in content {
+                if character == "<" { inTag = true } else if character == ">" { inTag = false } else if !inTag { text.append(character) }
+            }
+            return text
+        }
+    }
+}
