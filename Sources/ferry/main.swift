@@ -7,7 +7,7 @@ import Logging
 struct Ferry: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "One highly available access point for a Redis Cluster: proxy, VRRP and stats.",
-        subcommands: [Run.self, CheckConfig.self, Version.self],
+        subcommands: [Run.self, CheckConfig.self, Capture.self, Version.self],
         defaultSubcommand: Run.self)
 }
 
