@@ -3,10 +3,11 @@ import Glibc
 import Testing
 @testable import VRRP
 
-/// Gratuitous ARP from one lab host, seen on the wire by a capture in another.
-@Suite("GratuitousARP in a network lab", .enabled(if: NetworkLab.isAvailable, "needs root for network namespaces and AF_PACKET"))
+/// Gratuitous ARP from one lab host, seen on the wire by a capture in another; and its layout.
+@Suite("GratuitousARP")
 struct GratuitousARPTests {
-    @Test("a broadcast ARP request with sender IP == target IP and the interface's MAC reaches the other host")
+    @Test("a broadcast ARP request with sender IP == target IP and the interface's MAC reaches the other host",
+          .enabled(if: NetworkLab.isAvailable, "needs root for network namespaces and AF_PACKET"))
     func announce() throws {
         let lab = try NetworkLab(hosts: 2)
         defer { lab.teardown() }
@@ -32,7 +33,8 @@ struct GratuitousARPTests {
         #expect(LabPackets.address(body[24..<28]) == vip, "target IP")
     }
 
-    @Test("an interface without a MAC (loopback) is refused")
+    @Test("an interface without a MAC (loopback) is refused",
+          .enabled(if: NetworkLab.isAvailable, "needs root for network namespaces and AF_PACKET"))
     func loopback() throws {
         let lab = try NetworkLab(hosts: 1)
         defer { lab.teardown() }
