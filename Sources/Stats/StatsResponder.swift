@@ -27,6 +27,7 @@ struct StatsResponder: HTTPResponder {
     static let maxAdminBody = 16 * 1024
 
     let source: StatsSource
+    let renderQueue: StatsRenderQueue
     let proxyAdmin: any ProxyAdmin
     let settings: Settings
     let logger: Logger
@@ -63,13 +64,16 @@ struct StatsResponder: HTTPResponder {
         }
         switch route {
         case .page(.html, let refresh):
-            return html(request, refresh: refresh, user: user)
+            return await html(request, refresh: refresh, user: user)
         case .page(.csv, _):
-            return Self.body(CSVRenderer.render(source.snapshot()), contentType: "text/plain; charset=utf-8")
+            let text = await renderQueue.run { [source] in CSVRenderer.render(source.snapshot()) }
+            return Self.body(text, contentType: "text/plain; charset=utf-8")
         case .page(.json, _):
-            return Self.body(JSONRenderer.render(source.snapshot()), contentType: "application/json")
+            let text = await renderQueue.run { [source] in JSONRenderer.render(source.snapshot()) }
+            return Self.body(text, contentType: "application/json")
         case .metrics:
-            return Self.body(PrometheusRenderer.render(source.snapshot()), contentType: PrometheusRenderer.contentType)
+            let text = await renderQueue.run { [source] in PrometheusRenderer.render(source.snapshot()) }
+            return Self.body(text, contentType: PrometheusRenderer.contentType)
         case .health:
             return health()
         case .admin:
@@ -81,16 +85,21 @@ struct StatsResponder: HTTPResponder {
 
     // MARK: - Endpoints
 
-    private func html(_ request: Request, refresh: Bool, user: String?) -> Response {
-        let snapshot = source.snapshot()
+    private func html(_ request: Request, refresh: Bool, user: String?) async -> Response {
         var options = HTMLPageOptions(statsPath: settings.statsPath, refresh: refresh ? settings.refresh : nil,
                                       configuredRefresh: settings.refresh)
         // Buttons only for an authenticated operator: without stats.auth there is no admin at all.
         if settings.authenticator != nil && user != nil {
             options.admin = .init(actionPath: settings.adminPath, csrfToken: settings.csrf.value)
         }
-        options.notice = notice(AdminRequest.formFields(request.uri.query ?? ""), snapshot)
-        var response = Self.body(HTMLRenderer.render(snapshot, options: options), contentType: "text/html; charset=utf-8")
+        let query = AdminRequest.formFields(request.uri.query ?? "")
+        let page = await renderQueue.run { [source, options] in
+            let snapshot = source.snapshot()
+            var options = options
+            options.notice = Self.notice(query, snapshot)
+            return HTMLRenderer.render(snapshot, options: options)
+        }
+        var response = Self.body(page, contentType: "text/html; charset=utf-8")
         // No scripts at all; inline CSS and SVG only; forms post back here; no framing (clickjacking).
         response.headers[.contentSecurityPolicy] =
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -100,7 +109,7 @@ struct StatsResponder: HTTPResponder {
     }
 
     /// The page's line after an admin redirect (`?done=drain&server=1`); fixed wording, names from the snapshot.
-    private func notice(_ query: [String: String], _ snapshot: StatsSnapshot) -> String? {
+    private static func notice(_ query: [String: String], _ snapshot: StatsSnapshot) -> String? {
         guard let done = query["done"] else { return nil }
         if let state = AdminState(rawValue: done.uppercased()), let text = query["server"], let index = Int(text),
            snapshot.proxy.backends.indices.contains(index) {

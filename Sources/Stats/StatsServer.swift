@@ -1,5 +1,6 @@
 import Config
 import Dispatch
+import Glibc
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -63,6 +64,7 @@ public final class StatsServer: Sendable {
     private let options: Options
     private let logger: Logger
     private let eventLoopGroup: MultiThreadedEventLoopGroup
+    private let renderQueue: StatsRenderQueue
     private let state = Mutex(Running())
 
     /// `vrrp` is `nil` until the VRRP speaker exists; the page then says "not configured".
@@ -85,9 +87,17 @@ public final class StatsServer: Sendable {
         listen = config.stats.listen
         self.options = options
         self.logger = logger
-        // One thread is plenty for a stats page; it is ours, not the data plane's nor NIO's shared singleton.
+        // One thread is plenty for a stats page; it is ours, not the data plane's nor NIO's shared
+        // singleton, and it runs at nice 10 so that under CPU contention the data plane wins.
         eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = eventLoopGroup.next()
+        // On Linux the nice value is per thread, and `who` = 0 names the calling thread.
+        loop.execute { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness) }
+        renderQueue = StatsRenderQueue(loop: loop)
     }
+
+    /// The stats thread's nice value (the data plane runs at the process's, normally 0).
+    static let niceness: Int32 = 10
 
     /// The bound port once listening (useful with port 0).
     public var port: Int? { state.withLock { $0.port } }
@@ -97,7 +107,8 @@ public final class StatsServer: Sendable {
     func makeApplication(onRunning: @escaping @Sendable (Int) -> Void = { _ in })
         -> Application<StatsResponder>
     {
-        let responder = StatsResponder(source: source, proxyAdmin: proxyAdmin, settings: settings, logger: logger)
+        let responder = StatsResponder(source: source, renderQueue: renderQueue, proxyAdmin: proxyAdmin, settings: settings,
+                                       logger: logger)
         let timeout = TimeAmount.nanoseconds(Int64(clamping: options.requestTimeout.components.seconds * 1_000_000_000
                                                     + options.requestTimeout.components.attoseconds / 1_000_000_000))
         let counters = source.counters, logger = logger

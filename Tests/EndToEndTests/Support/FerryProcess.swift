@@ -28,12 +28,14 @@ final class FerryProcess {
     }
 
     /// Starts Ferry on a free loopback port in front of `servers`; `extra` is YAML appended to the
-    /// config (indented sections such as `health:`), `timeouts` goes under `proxy.timeouts`.
-    init(servers: [Int], threads: Int = 2, timeouts: String = "", extra: String = "", maxconn: Int = 10000) throws {
+    /// config (indented sections such as `health:`), `timeouts` goes under `proxy.timeouts`, `stats`
+    /// (YAML lines such as `auth: {...}`) under `stats:`; `statsPort` picks the stats port instead of a free one.
+    init(servers: [Int], threads: Int = 2, timeouts: String = "", extra: String = "", maxconn: Int = 10000,
+         stats: String = "", statsPort: Int? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else { throw Failure.binaryMissing(Self.binary) }
         let ports = try FreePorts.find(2, alsoFreeAtOffset: nil)
         port = ports[0]
-        statsPort = ports[1]
+        self.statsPort = statsPort ?? ports[1]
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         configFile = directory.appendingPathComponent("ferry.yaml")
@@ -45,7 +47,8 @@ final class FerryProcess {
               shutdown_grace: 2s
               timeouts: {\(timeouts)}
             stats:
-              listen: "127.0.0.1:\(statsPort)"
+              listen: "127.0.0.1:\(self.statsPort)"
+            \(stats.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
             backends:
               servers: [\(servers.map { "\"127.0.0.1:\($0)\"" }.joined(separator: ", "))]
             \(extra)
