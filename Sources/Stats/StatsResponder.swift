@@ -170,7 +170,7 @@ struct StatsResponder: HTTPResponder {
         case .setServer(let state, let server):
             let backends = source.proxy().backends
             guard backends.indices.contains(server) else { return Self.text(.badRequest, "no server \(server)\n") }
-            logger.notice("stats: admin sets \(backends[server].status.address) \(state.rawValue)",
+            logger.notice("stats: \(user) from \(peer) sets server \(backends[server].status.address) \(state.rawValue)",
                           metadata: metadata.merging(["server": "\(backends[server].status.address)",
                                                       "to": "\(state.rawValue)"]) { $1 })
             proxyAdmin.setAdminState(state, server: server, by: by)
@@ -178,7 +178,7 @@ struct StatsResponder: HTTPResponder {
         case .vrrpStepDown(let instance), .vrrpRestore(let instance):
             let stepDown = action == .vrrpStepDown(instance: instance)
             guard let vrrp = source.vrrp else { return Self.text(.notFound, "VRRP is not configured\n") }
-            logger.notice("stats: admin \(stepDown ? "steps down" : "restores") VRRP instance \(instance)",
+            logger.notice("stats: \(user) from \(peer) \(stepDown ? "steps down" : "restores") VRRP instance \(instance)",
                           metadata: metadata.merging(["instance": "\(instance)"]) { $1 })
             let known = stepDown ? vrrp.stepDown(instance: instance, by: by) : vrrp.restore(instance: instance, by: by)
             guard known else { return Self.text(.notFound, "no VRRP instance \(instance)\n") }
