@@ -28,8 +28,14 @@ struct FerryTrackingTests {
         let a = lab.host(0), b = lab.host(1)
         let vip = lab.subnetAddress(120)
         let interval = 0.1
+        // Children of the test process inherit the test thread's blocked signals (Foundation's
+        // Process on Linux, swift-corelibs-foundation#4772), so redis-server would sit out the
+        // lab's SIGTERM grace period: end the throwaway servers (no persistence) with SIGKILL first.
+        var servers: [LabProcess] = []
+        defer { for server in servers { server.kill() } }
         var redisA = try Self.startRedis(lab: lab, host: a, name: "redis-a")
-        _ = try Self.startRedis(lab: lab, host: b, name: "redis-b")
+        servers.append(redisA)
+        servers.append(try Self.startRedis(lab: lab, host: b, name: "redis-b"))
         let backends = ["127.0.0.1:\(Self.redisPort)"]
         var instance = FerryInLab.Instance(vrid: 71, advertInterval: "100ms", virtualIPs: ["\(vip)/24"], trackBackendsWeight: -60)
         instance.priority = 150
@@ -67,6 +73,7 @@ struct FerryTrackingTests {
         let expectedBack = 0.2 + 0.1 + VRRPE2E.masterDown(priority: 150, interval: interval)
         let restartedAt = ContinuousClock.now
         redisA = try Self.startRedis(lab: lab, host: a, name: "redis-a")
+        servers.append(redisA)
         let preempted = lab.waitForAddress(on: a, vip, timeout: VRRPE2E.boundDuration(expectedBack), since: restartedAt)
         VRRPE2E.report("tracking: active's redis restarted → active preempts", preempted, expected: expectedBack)
         #expect(preempted != nil, "A: \(ferryA.logTail())")
@@ -75,6 +82,5 @@ struct FerryTrackingTests {
         #expect(lab.waitForAddress(on: b, vip, present: false, timeout: .seconds(3)) != nil)
         #expect(try ferryA.status().effectivePriority == 150)
         #expect(ferryA.log.contains("backends routable again"))
-        withExtendedLifetime(redisA) {}
     }
 }
