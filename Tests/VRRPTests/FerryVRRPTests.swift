@@ -15,7 +15,7 @@ struct FerryVRRPTests {
         let vip = lab.subnetAddress(100)
         let interval = 0.1
         var instance = FerryInLab.Instance(vrid: 51, advertInterval: "100ms", virtualIPs: ["\(vip)/24"], garpCount: 4)
-        let capture = try FerryCaptureInLab(lab: lab, host: observer, seconds: 5.5)
+        let capture = try FerryCaptureInLab(lab: lab, host: observer, seconds: 6)
 
         instance.priority = 150
         let ferryA = try FerryInLab(lab: lab, host: a, instances: [instance])

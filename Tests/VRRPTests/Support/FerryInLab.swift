@@ -10,7 +10,7 @@ import Glibc
 /// namespace, or an unused loopback port when the test does not track backends.
 ///
 /// The process is one of the lab's (``NetworkLab/spawn(in:_:logName:)``), so the lab ends it by
-/// PID on teardown even when a test fails; ``start()`` after ``kill()`` or ``terminate()`` runs
+/// PID on teardown even when a test fails; ``start()`` after ``kill()`` or ``sendTerminate()`` runs
 /// the same configuration again, appending to the same log.
 final class FerryInLab: @unchecked Sendable {
     /// One `vrrp:` entry.
