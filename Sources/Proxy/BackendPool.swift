@@ -6,9 +6,9 @@ import Logging
 /// data plane which servers are routable and whose sessions to close; also applies operators'
 /// READY/DRAIN/MAINT requests. Control-loop confined.
 final class BackendPool: EventHandler {
-    private let servers: [Endpoint]
-    private let selection: BackendSelection
-    private let onDown: OnDownAction
+    private var servers: [Endpoint]
+    private var selection: BackendSelection
+    private var onDown: OnDownAction
     private let logger: Logger
     private var health: [ServerHealth]
     private var adminStates: [AdminState]
@@ -70,6 +70,35 @@ final class BackendPool: EventHandler {
         }
         monitor.publish(statuses[server], server: server)
         if state == .maint { shutDownSessions(Int32(server)) }
+    }
+
+    /// A reload: servers kept (same address) keep their health, admin state and counters under
+    /// the new thresholds; new ones start DOWN. The caller tells the data plane.
+    func reconfigure(_ config: FerryConfig, remap: [Int]) {
+        let fresh = Self.initialStatuses(config)
+        var newHealth: [ServerHealth] = [], newAdmin: [AdminState] = [], newStatuses: [BackendStatus] = []
+        for index in config.backends.servers.indices {
+            if let old = remap.firstIndex(of: index) {
+                newHealth.append(health[old].withThresholds(rise: config.health.rise, fall: config.health.fall))
+                newAdmin.append(adminStates[old])
+                newStatuses.append(statuses[old])
+            } else {
+                newHealth.append(ServerHealth(rise: config.health.rise, fall: config.health.fall))
+                newAdmin.append(.ready)
+                newStatuses.append(fresh[index])
+            }
+        }
+        servers = config.backends.servers
+        selection = config.backends.select
+        onDown = config.backends.onDown
+        health = newHealth
+        adminStates = newAdmin
+        statuses = newStatuses
+        for index in statuses.indices {
+            statuses[index].statusDescription = health[index].statusDescription
+            statuses[index].routable = isRoutable(index)
+        }
+        monitor.replace(statuses)
     }
 
     /// Every server before its first check: DOWN, not routable.

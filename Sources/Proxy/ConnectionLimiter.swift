@@ -2,12 +2,18 @@ import Synchronization
 
 /// `proxy.maxconn` across all data-plane loops: one atomic per accepted connection, never per request.
 public final class ConnectionLimiter: Sendable {
-    public let limit: Int
+    private let maximumAllowed: Atomic<Int>
     private let current = Atomic<Int>(0)
     private let peak = Atomic<Int>(0)
 
     public init(limit: Int) {
-        self.limit = limit
+        maximumAllowed = Atomic(limit)
+    }
+
+    /// `proxy.maxconn`; a reload may change it.
+    public var limit: Int {
+        get { maximumAllowed.load(ordering: .relaxed) }
+        set { maximumAllowed.store(newValue, ordering: .relaxed) }
     }
 
     public var count: Int { current.load(ordering: .relaxed) }
@@ -16,6 +22,7 @@ public final class ConnectionLimiter: Sendable {
     /// Claims a slot before `accept`; false at the limit (the connection then waits in the kernel backlog).
     func reserve() -> Bool {
         var value = current.load(ordering: .relaxed)
+        let limit = self.limit
         while value < limit {
             let (exchanged, original) = current.compareExchange(
                 expected: value, desired: value + 1, ordering: .relaxed)

@@ -18,11 +18,13 @@ final class HealthChecker: EventHandler {
 
     private let loop: EpollLoop
     private var handler: HandlerID!
-    private let servers: [SocketAddress]
-    private let interval: UInt64
-    private let timeout: Duration
-    private let credentials: Credentials?
+    private var servers: [SocketAddress]
+    private var interval: UInt64
+    private var timeout: Duration
+    private var credentials: Credentials?
     private var probes: [Probe]
+    /// Bumped by ``reconfigure(servers:config:)``: timers of the previous server list stop.
+    private var epoch = 0
     private let report: (Int, CheckResult) -> Void
     private var stopped = false
 
@@ -42,10 +44,23 @@ final class HealthChecker: EventHandler {
     /// can serve after `rise` intervals, later rounds are spread over the interval.
     func start() {
         let now = MonotonicClock.now()
+        let epoch = epoch
         for server in servers.indices {
             let offset = servers.count > 1 ? interval / UInt64(servers.count) * UInt64(server) / 4 : 0
-            loop.schedule(at: now &+ offset) { [unowned self] in check(server) }
+            loop.schedule(at: now &+ offset) { [unowned self] in check(server, epoch: epoch) }
         }
+    }
+
+    /// A reload: abandon running checks and start over with the new list and parameters.
+    func reconfigure(servers: [SocketAddress], config: HealthConfig) {
+        for server in probes.indices { abandon(server) }
+        epoch += 1
+        self.servers = servers
+        interval = config.interval.nanoseconds
+        timeout = config.timeout
+        credentials = config.auth
+        probes = servers.map { _ in Probe(exchange: HealthCheckExchange(credentials: config.auth)) }
+        start()
     }
 
     func stop() {
@@ -53,10 +68,10 @@ final class HealthChecker: EventHandler {
         for server in probes.indices { abandon(server) }
     }
 
-    private func check(_ server: Int) {
-        guard !stopped else { return }
+    private func check(_ server: Int, epoch: Int) {
+        guard !stopped, epoch == self.epoch else { return }
         let started = MonotonicClock.now()
-        loop.schedule(at: started &+ interval) { [unowned self] in check(server) }
+        loop.schedule(at: started &+ interval) { [unowned self] in check(server, epoch: epoch) }
         if probes[server].fd >= 0 { abandon(server) }  // a check still running past its interval
         probes[server].exchange = HealthCheckExchange(credentials: credentials)
         probes[server].started = started

@@ -13,6 +13,11 @@ public final class ProxyMonitor: Sendable {
         self.statuses = Mutex(statuses)
     }
 
+    /// A reload replaced the server list.
+    func replace(_ all: [BackendStatus]) {
+        statuses.withLock { $0 = all }
+    }
+
     /// Called by the backend pool on the control loop after each health-check result.
     func publish(_ status: BackendStatus, server: Int) {
         statuses.withLock { $0[server] = status }

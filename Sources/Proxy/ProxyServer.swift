@@ -12,7 +12,7 @@ public final class ProxyServer {
     public let monitor: ProxyMonitor
     /// Thread-safe admin requests (READY / DRAIN / MAINT), applied on the control loop.
     public let control: ProxyControl
-    private let config: FerryConfig
+    private var config: FerryConfig
     private let controlLoop: EpollLoop
     private let logger: Logger
     private let limiter: ConnectionLimiter
@@ -36,13 +36,7 @@ public final class ProxyServer {
 
     /// Binds the listeners (one per loop and address, SO_REUSEPORT), starts the loops and the health checks.
     public func start() throws(SystemError) {
-        var backends: [SocketAddress] = []
-        for server in config.backends.servers {
-            guard let address = SocketAddress(host: server.host, port: server.port) else {
-                throw SystemError("address \(server)", errno: EINVAL)
-            }
-            backends.append(address)
-        }
+        let backends = try Self.addresses(of: config.backends.servers)
         var listenFDs: [[Int32]] = []
         do throws(SystemError) {
             for _ in 0..<threadCount {
@@ -67,7 +61,6 @@ public final class ProxyServer {
             throw error
         }
 
-        let timeouts = config.proxy.timeouts
         mailboxes = try (0..<threadCount).map { _ throws(SystemError) in try Mailbox<WorkerMessage>() }
         pool = try BackendPool(
             config: config, monitor: monitor, control: control, loop: controlLoop, logger: logger,
@@ -75,10 +68,7 @@ public final class ProxyServer {
             shutDownSessions: { [mailboxes] server in for mailbox in mailboxes { mailbox.send(.shutDownSessions(backend: server)) } })
 
         for index in 0..<threadCount {
-            let settings = WorkerSettings(
-                listenFDs: listenFDs[index], backends: backends, retries: config.backends.retries,
-                connectTimeout: timeouts.connect?.nanoseconds ?? 0, clientIdle: timeouts.clientIdle?.nanoseconds ?? 0,
-                serverIdle: timeouts.serverIdle?.nanoseconds ?? 0, clientFin: timeouts.clientFin?.nanoseconds ?? 0)
+            let settings = Self.workerSettings(config, backends: backends, listenFDs: listenFDs[index])
             let mailbox = mailboxes[index], limiter = limiter, stats = monitor.workers[index], logger = logger
             threads.append(LoopThread(name: "ferry-proxy-\(index)") {
                 do {
@@ -100,6 +90,57 @@ public final class ProxyServer {
             "listen": "\(listenAddresses.map(\.description).joined(separator: ", "))",
             "threads": "\(threadCount)", "servers": "\(config.backends.servers.count)",
         ])
+    }
+
+    private static func addresses(of endpoints: [Endpoint]) throws(SystemError) -> [SocketAddress] {
+        var addresses: [SocketAddress] = []
+        for endpoint in endpoints {
+            guard let address = SocketAddress(host: endpoint.host, port: endpoint.port) else {
+                throw SystemError("address \(endpoint)", errno: EINVAL)
+            }
+            addresses.append(address)
+        }
+        return addresses
+    }
+
+    private static func workerSettings(_ config: FerryConfig, backends: [SocketAddress], listenFDs: [Int32]) -> WorkerSettings {
+        let timeouts = config.proxy.timeouts
+        return WorkerSettings(
+            listenFDs: listenFDs, backends: backends, retries: config.backends.retries,
+            connectTimeout: timeouts.connect?.nanoseconds ?? 0, clientIdle: timeouts.clientIdle?.nanoseconds ?? 0,
+            serverIdle: timeouts.serverIdle?.nanoseconds ?? 0, clientFin: timeouts.clientFin?.nanoseconds ?? 0)
+    }
+
+    /// Applies a new configuration (SIGHUP) without dropping sessions or resetting counters:
+    /// servers added or removed, check parameters, timeouts, retries, maxconn, select, on_down.
+    /// Returns what it could not apply (listeners, threads), which needs a restart.
+    public func reload(_ new: FerryConfig) throws(SystemError) -> [String] {
+        var notApplied: [String] = []
+        if new.proxy.listen != config.proxy.listen { notApplied.append("proxy.listen") }
+        if new.proxy.threads != config.proxy.threads { notApplied.append("proxy.threads") }
+        let backends = try Self.addresses(of: new.backends.servers)
+        // Old index → new index; removed servers (and the retired slot) → the new retired slot.
+        let oldServers = config.backends.servers
+        let retired = new.backends.servers.count
+        let remap = oldServers.map { new.backends.servers.firstIndex(of: $0) ?? retired } + [retired]
+        limiter.limit = new.proxy.maxconn
+        pool.reconfigure(new, remap: Array(remap.dropLast()))
+        let routes = pool.routable
+        let settings = Self.workerSettings(new, backends: backends, listenFDs: [])
+        for mailbox in mailboxes {
+            mailbox.send(.reconfigure(settings, remap: remap.map(Int32.init), routes: routes))
+        }
+        checker.reconfigure(servers: backends, config: new.health)
+        let added = new.backends.servers.filter { !oldServers.contains($0) }
+        let removed = oldServers.filter { !new.backends.servers.contains($0) }
+        logger.notice("configuration reloaded", metadata: [
+            "event": "reload", "servers_added": "\(added.map(\.description))", "servers_removed": "\(removed.map(\.description))",
+        ])
+        let listen = config.proxy.listen, threads = config.proxy.threads
+        config = new
+        config.proxy.listen = listen  // what is actually bound
+        config.proxy.threads = threads
+        return notApplied
     }
 
     /// Graceful stop: close the listeners at once, let sessions finish for up to `grace`, then

@@ -39,7 +39,7 @@ final class ProxyWorker: EventHandler {
     private let mailbox: Mailbox<WorkerMessage>
     private let limiter: ConnectionLimiter
     private let stats: WorkerStats
-    private let settings: WorkerSettings
+    private var settings: WorkerSettings
     private let logger: Logger
     private var listeners: [Listener]
     private var acceptBlockedUntilSweep = false
@@ -62,7 +62,8 @@ final class ProxyWorker: EventHandler {
         self.settings = settings
         self.logger = logger
         listeners = settings.listenFDs.map { Listener(fd: $0) }
-        counters = WorkerCounters(backendCount: settings.backends.count)
+        // One extra slot: sessions whose server a reload removed keep counting there, unseen.
+        counters = WorkerCounters(backendCount: settings.backends.count + 1)
         rotation.update(routes)
         handler = loop.add(handler: self)
         try loop.watch(mailbox, handler: handler, data: Self.token(.mailbox, slot: 0, generation: 0))
@@ -134,6 +135,8 @@ final class ProxyWorker: EventHandler {
                 }
             }
             publish()
+        case .reconfigure(let newSettings, let remap, let routes):
+            reconfigure(newSettings, remap: remap, routes: routes)
         case .stopAccepting:
             for listener in listeners { close(listener.fd) }
             listeners.removeAll()
@@ -145,6 +148,35 @@ final class ProxyWorker: EventHandler {
             publish()
             loop.stop()
         }
+    }
+
+    /// Moves every session and counter to its server's new index; sessions still connecting to
+    /// a removed server start over on a current one.
+    private func reconfigure(_ newSettings: WorkerSettings, remap: [Int32], routes: [Int32]) {
+        var moved = WorkerCounters(backendCount: newSettings.backends.count + 1)
+        moved.frontend = counters.frontend
+        for (old, new) in remap.enumerated() where old < counters.backends.count {
+            moved.backends[Int(new)].add(counters.backends[old])
+        }
+        counters = moved
+        let listenFDs = settings.listenFDs
+        settings = newSettings
+        settings.listenFDs = listenFDs
+        rotation.update(routes)
+        let retired = Int32(newSettings.backends.count)
+        for slot in 0..<Int32(sessions.capacity) {
+            let session = sessions.pointer(slot)
+            guard session.pointee.inUse, session.pointee.backend >= 0 else { continue }
+            session.pointee.backend = remap[Int(session.pointee.backend)]
+            if session.pointee.connecting && session.pointee.backend == retired {
+                close(session.pointee.server)
+                session.pointee.server = -1
+                session.pointee.connecting = false
+                session.pointee.backend = -1
+                connectToBackend(slot)
+            }
+        }
+        publish()
     }
 
     // MARK: Accepting

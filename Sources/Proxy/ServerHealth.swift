@@ -46,6 +46,19 @@ public struct ServerHealth: Sendable, Equatable {
         self.fall = fall
     }
 
+    /// The same history under new `rise`/`fall` (a configuration reload): status, role and
+    /// counters are kept, a streak is cut to stay below its new threshold.
+    public func withThresholds(rise: Int, fall: Int) -> ServerHealth {
+        var copy = ServerHealth(rise: rise, fall: fall)
+        copy.status = status
+        copy.streak = min(streak, (status == .up ? fall : rise) - 1)
+        copy.role = role
+        copy.roleConfirmations = roleConfirmations
+        copy.lastResult = lastResult
+        copy.downTransitions = downTransitions
+        return copy
+    }
+
     /// Routable = UP, the role matches `selection`, and that role has been reported by at
     /// least `rise` consecutive passing checks.
     public func isRoutable(for selection: BackendSelection) -> Bool {

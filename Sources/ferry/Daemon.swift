@@ -8,6 +8,32 @@ import VRRP
 
 /// `ferry run`: wires the control loop, the proxy and the signals, and runs until stopped.
 enum Daemon {
+    /// SIGHUP: read the file again; an invalid file is rejected and the running configuration
+    /// stays. Servers, checks, timeouts, retries and maxconn change in place; the rest is named
+    /// in a warning as needing a restart (VRRP is never disturbed by a reload).
+    static func reload(_ path: String?, proxy: ProxyServer?, running: FerryConfig, logger: Logger) {
+        guard let path, let proxy else { return }
+        let new: FerryConfig
+        do {
+            new = try ConfigLoader.load(path: path)
+        } catch {
+            logger.error("SIGHUP: configuration rejected, keeping the running one: \(error)", metadata: ["event": "reload"])
+            return
+        }
+        do {
+            var notApplied = try proxy.reload(new)
+            if new.vrrp != running.vrrp { notApplied.append("vrrp") }
+            if new.stats != running.stats { notApplied.append("stats") }
+            if new.log != running.log { notApplied.append("log") }
+            if !notApplied.isEmpty {
+                logger.warning("SIGHUP: changes to \(notApplied.joined(separator: ", ")) need a restart and were not applied",
+                               metadata: ["event": "reload"])
+            }
+        } catch {
+            logger.error("SIGHUP: cannot apply the configuration: \(error)", metadata: ["event": "reload"])
+        }
+    }
+
     static func run(config: FerryConfig) throws -> Int32 {
         let logger = Logger(label: "ferry")
         signal(SIGPIPE, SIG_IGN)  // a peer closing mid-write is an EPIPE to handle, not a process kill
@@ -20,7 +46,7 @@ enum Daemon {
         let signals = try SignalWatcher(loop: loop, signals: [SIGTERM, SIGINT, SIGHUP]) { signal in
             switch signal {
             case SIGHUP:
-                logger.warning("SIGHUP: configuration reload is not implemented yet; keeping the running configuration")
+                reload(config.path, proxy: proxy, running: config, logger: logger)
             case _ where stopping:
                 logger.notice("second stop signal: exiting now")
                 exitCode = 130
