@@ -1,7 +1,29 @@
 #define _GNU_SOURCE 1
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/epoll.h>
+#include <time.h>
 #include "CLinuxNet.h"
+
+int cln_epoll_wait(int epfd, struct epoll_event *scratch, int max, int64_t timeout_ns,
+                   uint64_t *tokens, uint32_t *events) {
+    static int no_pwait2 = 0;
+    int n;
+    if (!no_pwait2) {
+        struct timespec ts = { .tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000 };
+        n = epoll_pwait2(epfd, scratch, max, timeout_ns < 0 ? NULL : &ts, NULL);
+        if (n < 0 && errno == ENOSYS) no_pwait2 = 1;
+    }
+    if (no_pwait2) {
+        int ms = timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000);
+        n = epoll_wait(epfd, scratch, max, ms);
+    }
+    for (int i = 0; i < n; i++) {
+        tokens[i] = scratch[i].data.u64;
+        events[i] = scratch[i].events;
+    }
+    return n;
+}
 
 int cln_accept4(int fd, struct sockaddr *addr, socklen_t *len) {
     return accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);

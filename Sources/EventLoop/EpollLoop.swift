@@ -130,12 +130,12 @@ public final class EpollLoop {
         }
     }
 
-    /// Milliseconds until the next timer, rounded up so a timer never fires early; -1 = none.
-    private func nextTimeout() -> Int32 {
+    /// Nanoseconds until the next timer; -1 = none.
+    private func nextTimeout() -> Int64 {
         if !soon.isEmpty { return 0 }
         guard let deadline = timers.nextDeadline() else { return -1 }
         let current = MonotonicClock.now()
         guard deadline > current else { return 0 }
-        return Int32(clamping: (deadline - current + 999_999) / 1_000_000)
+        return Int64(clamping: deadline - current)
     }
 }

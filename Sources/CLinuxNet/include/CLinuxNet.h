@@ -46,15 +46,12 @@ static inline int cln_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint6
 
 /// Waits for events and copies them into two flat arrays, so Swift never touches the
 /// packed `struct epoll_event`.
-static inline int cln_epoll_wait(int epfd, struct epoll_event *scratch, int max, int timeout_ms,
-                                 uint64_t *tokens, uint32_t *events) {
-    int n = epoll_wait(epfd, scratch, max, timeout_ms);
-    for (int i = 0; i < n; i++) {
-        tokens[i] = scratch[i].data.u64;
-        events[i] = scratch[i].events;
-    }
-    return n;
-}
+/// Waits for events, for at most `timeout_ns` nanoseconds (-1: forever), and copies them into two
+/// flat arrays, so Swift never touches the packed `struct epoll_event`. Uses epoll_pwait2 for a
+/// nanosecond timeout (VRRP timers must not be rounded to whole milliseconds), falling back to
+/// epoll_wait on kernels before 5.11.
+int cln_epoll_wait(int epfd, struct epoll_event *scratch, int max, int64_t timeout_ns,
+                   uint64_t *tokens, uint32_t *events);
 
 static inline size_t cln_epoll_event_size(void) { return sizeof(struct epoll_event); }
 
