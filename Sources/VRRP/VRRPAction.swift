@@ -21,6 +21,11 @@ public enum VRRPAction: Sendable, Hashable, CustomStringConvertible {
     /// Announce the virtual addresses with gratuitous ARP; count, repeat and refresh are the
     /// speaker's (`garp:` in the configuration).
     case sendGratuitousARP
+    /// One more burst of gratuitous ARPs (`garp.count`, no repeat) while staying master: the
+    /// router at this address also acted as master (it advertises a lower priority, or resigns
+    /// with priority 0: a healed split brain), and hosts whose ARP caches its gratuitous ARPs
+    /// pointed at it must come back to us.
+    case refreshGratuitousARP(claimedBy: IPv4Address)
 
     public var description: String {
         switch self {
@@ -31,6 +36,7 @@ public enum VRRPAction: Sendable, Hashable, CustomStringConvertible {
         case .addVirtualAddresses: "add virtual addresses"
         case .removeVirtualAddresses: "remove virtual addresses"
         case .sendGratuitousARP: "send gratuitous ARP"
+        case .refreshGratuitousARP(let other): "send gratuitous ARP again: \(other) acted as master too"
         }
     }
 }

@@ -27,6 +27,10 @@ final class VRRPSpeaker: EventHandler {
     private(set) var trackingDown = false
     /// Warnings about the same mismatch at most this often: a misconfigured peer sends one per advert.
     private var lastMismatchWarning: [String: UInt64] = [:]
+    /// When gratuitous ARPs last went out for a takeover or a refresh: refreshes for another
+    /// router acting as master are sent at most once a second (a peer that keeps claiming master
+    /// sends one advert per interval), and not right after our own takeover's burst.
+    private var lastARPRefresh: UInt64?
 
     init(config: VRRPInstanceConfig, loop: EpollLoop, addresses: VirtualAddressManager, logger: Logger,
          publish: @escaping (VRRPInstanceSnapshot) -> Void) {
@@ -222,13 +226,29 @@ final class VRRPSpeaker: EventHandler {
                 }
             }
         case .sendGratuitousARP:
+            lastARPRefresh = loop.now
             announce(term: masterTerm, count: config.garp.count)
             if let repeatAfter = config.garp.repeatAfter {
                 let term = masterTerm
                 loop.schedule(after: repeatAfter) { [weak self] in self?.announce(term: term, count: self?.config.garp.count ?? 0) }
             }
             if let refresh = config.garp.refresh { scheduleRefresh(term: masterTerm, every: refresh) }
+        case .refreshGratuitousARP(let other):
+            refreshARP(claimedBy: other)
         }
+    }
+
+    private func refreshARP(claimedBy other: IPv4Address) {
+        let now = loop.now
+        if let last = lastARPRefresh, now &- last < 1_000_000_000 { return }
+        lastARPRefresh = now
+        let key = "arp refresh \(other)"
+        if lastMismatchWarning[key].map({ now &- $0 >= 10_000_000_000 }) ?? true {
+            lastMismatchWarning[key] = now
+            logger.notice("VRRP \(config.name): \(other) acted as master too (lower priority or resigning); sending gratuitous ARPs again",
+                          metadata: ["event": "vrrp_arp_refresh", "instance": "\(config.name)"])
+        }
+        announce(term: masterTerm, count: config.garp.count)
     }
 
     private func announce(term: Int, count: Int) {

@@ -11,7 +11,14 @@ import EventLoop
 /// - `preempt_delay`: see ``preemptHoldUntil``.
 /// - A master that receives a lower-priority advertisement (another router wrongly master)
 ///   answers at once with its own, so the other steps down within a round trip instead of up to
-///   one interval later; it does not reset its Adver_Timer.
+///   one interval later, and (keepalived's "refresh remote ARP cache") sends its gratuitous ARPs
+///   again, because the other router's takeover pointed hosts' ARP caches at that router; it does
+///   not reset its Adver_Timer. A priority-0 advert received in Master (the RFC's "send an
+///   ADVERTISEMENT") refreshes the ARP caches too: the router resigning was master as well.
+/// - A master that steps down for a higher-priority one resigns with a priority-0 advert, as on
+///   shutdown. After a split brain the winner may never hear the loser otherwise (when its advert
+///   crosses first), and would never learn that hosts followed the loser's gratuitous ARPs; hearing
+///   the resignation it reasserts at once and announces the VIP again.
 /// - A master whose effective priority changes advertises the new priority at once.
 public struct VRRPStateMachine: Sendable {
     /// The RFC's three states. RFC 9568 renames Master to "Active"; we keep the names
@@ -253,9 +260,10 @@ public struct VRRPStateMachine: Sendable {
     /// RFC 9568 §6.4.3 / RFC 3768 §6.4.3, "If an ADVERTISEMENT is received".
     private mutating func masterReceived(_ packet: VRRPPacket, from source: IPv4Address, now: UInt64) -> [VRRPAction] {
         if packet.priority == VRRPPacket.stopPriority {
-            // Someone resigned while we are master: reassert at once so backups do not take over.
+            // Someone resigned while we are master: reassert at once so backups do not take over,
+            // and announce the VIP again, since hosts may have followed the resigning master.
             nextDeadline = VRRPTimers.adding(now, configuration.advertInterval)
-            return [advertise(priority: effectivePriority, now: now)]
+            return [advertise(priority: effectivePriority, now: now), .refreshGratuitousARP(claimedBy: source)]
         }
         let reason: VRRPTransitionReason
         if packet.priority > effectivePriority {
@@ -263,14 +271,22 @@ public struct VRRPStateMachine: Sendable {
         } else if packet.priority == effectivePriority, source > configuration.primaryAddress {
             reason = .equalPriorityHigherAddress(packet.priority, from: source)
         } else {
-            // A lower-priority router thinks it is master: keepalived answers at once.
-            return [advertise(priority: effectivePriority, now: now)]
+            // A lower-priority router thinks it is master: keepalived answers at once, with an
+            // advert and gratuitous ARPs ("we receive a lower prio adv, we just refresh remote
+            // ARP cache").
+            return [advertise(priority: effectivePriority, now: now), .refreshGratuitousARP(claimedBy: source)]
         }
         if configuration.version == .v3 {
             adoptInterval(packet)
         }
         counters.releasedMaster += 1
         var actions = becomeBackup(now: now, reason: reason)
+        // Resign (priority 0), as on shutdown: the winner may never have heard us (after a split
+        // brain its advert can cross first) and learns that hosts may still follow our gratuitous
+        // ARPs; it reasserts and announces the VIP again. Backups treat it as the RFC says, and the
+        // winner's immediate reassertion resets their timers.
+        counters.priorityZeroSent += 1
+        actions.append(advertise(priority: VRRPPacket.stopPriority, now: now))
         actions.append(.removeVirtualAddresses)
         lastMasterAddress = source
         observe(packet, from: source, now: now)

@@ -256,7 +256,8 @@ func advert(_ version: VRRPPacket.Version = .v3, priority: UInt8, interval: UInt
         driver.advance(by: 4 * second)
         #expect(driver.machine.state == .master)
         let at = driver.now + 300 * millisecond
-        #expect(driver.receive(advert(version, priority: 0), from: peerB, at: at) == [.sendAdvertisement(priority: 150)])
+        #expect(driver.receive(advert(version, priority: 0), from: peerB, at: at)
+                == [.sendAdvertisement(priority: 150), .refreshGratuitousARP(claimedBy: peerB)])
         #expect(driver.machine.state == .master)
         #expect(driver.machine.nextDeadline == at + second)  // Adver_Timer reset
     }
@@ -271,7 +272,8 @@ func advert(_ version: VRRPPacket.Version = .v3, priority: UInt8, interval: UInt
         #expect(driver.machine.state == .master)
         let interval: UInt16 = version == .v2 ? 1 : 50  // a v3 master at 0.5 s
         let actions = driver.receive(advert(version, priority: 150, interval: interval), from: peerA, at: driver.now + 10)
-        #expect(actions == [.becomeBackup(.higherPriority(150, from: peerA)), .removeVirtualAddresses])
+        // We resign (priority 0), so the new master announces the VIP again even if it never heard us.
+        #expect(actions == [.becomeBackup(.higherPriority(150, from: peerA)), .sendAdvertisement(priority: 0), .removeVirtualAddresses])
         #expect(actions.first?.description == "become BACKUP: higher priority 150 from 10.0.0.1")
         #expect(driver.machine.state == .backup)
         let adopted: UInt64 = version == .v2 ? second : 500 * millisecond
@@ -291,11 +293,13 @@ func advert(_ version: VRRPPacket.Version = .v3, priority: UInt8, interval: UInt
         driver.advance(by: 4 * second)
         let actions = driver.receive(advert(version, priority: 100), from: theirs, at: driver.now + 1)
         if oursIsLower {
-            #expect(actions == [.becomeBackup(.equalPriorityHigherAddress(100, from: theirs)), .removeVirtualAddresses])
+            #expect(actions == [.becomeBackup(.equalPriorityHigherAddress(100, from: theirs)), .sendAdvertisement(priority: 0),
+                                .removeVirtualAddresses])
             #expect(driver.machine.state == .backup)
         } else {
-            // We win; like keepalived we answer at once so the other side yields sooner.
-            #expect(actions == [.sendAdvertisement(priority: 100)])
+            // We win; like keepalived we answer at once so the other side yields sooner, and
+            // re-announce the VIP to hosts the other side's takeover may have moved.
+            #expect(actions == [.sendAdvertisement(priority: 100), .refreshGratuitousARP(claimedBy: theirs)])
             #expect(driver.machine.state == .master)
         }
     }
@@ -306,7 +310,8 @@ func advert(_ version: VRRPPacket.Version = .v3, priority: UInt8, interval: UInt
         driver.handle(.startup)
         driver.advance(by: 4 * second)
         let deadline = driver.machine.nextDeadline
-        #expect(driver.receive(advert(version, priority: 100), from: peerB, at: driver.now + 1) == [.sendAdvertisement(priority: 150)])
+        #expect(driver.receive(advert(version, priority: 100), from: peerB, at: driver.now + 1)
+                == [.sendAdvertisement(priority: 150), .refreshGratuitousARP(claimedBy: peerB)])
         #expect(driver.machine.state == .master)
         #expect(driver.machine.nextDeadline == deadline)
     }
@@ -529,13 +534,13 @@ func advert(_ version: VRRPPacket.Version = .v3, priority: UInt8, interval: UInt
         driver.advance(by: 3_414_062_500)  // master, 1 advert
         driver.advance(by: 5 * second)  // 5 more
         driver.receive(advert(priority: 0), from: peerB, at: driver.now + 1)  // answered: 1 more
-        driver.receive(advert(priority: 200), from: peerB, at: driver.now + 1)  // back to backup
+        driver.receive(advert(priority: 200), from: peerB, at: driver.now + 1)  // back to backup, resigning: 1 more
         driver.handle(.shutdown)
         let counters = driver.machine.counters
-        #expect(counters.advertisementsSent == 7)
+        #expect(counters.advertisementsSent == 8)
         #expect(counters.advertisementsReceived == 2)
         #expect(counters.priorityZeroReceived == 1)
-        #expect(counters.priorityZeroSent == 0)
+        #expect(counters.priorityZeroSent == 1)
         #expect(counters.becameMaster == 1)
         #expect(counters.releasedMaster == 1)
         #expect(counters.lastTransition?.from == .backup)

@@ -195,6 +195,28 @@ import Testing
         #expect(sim.state(1) == .backup)
     }
 
+    /// A healed split brain (both directions cut, then restored): whichever advert crosses
+    /// first, the real master sends its gratuitous ARPs again, so hosts that the other side's
+    /// takeover moved come back at once instead of when their ARP entry expires. Either lb1 hears
+    /// lb2 (lower priority: answered with an advert and ARPs, as keepalived does), or lb2 hears
+    /// lb1 first and resigns with priority 0, which lb1 answers the same way.
+    @Test(arguments: VRRPPacket.Version.allCases, [UInt64(0), 250_000_000, 500_000_000, 750_000_000])
+    func aHealedSplitBrainReannouncesTheVIP(version: VRRPPacket.Version, phase: UInt64) {
+        var sim = Self.pair(version)
+        sim.run(for: 10 * second)
+        sim.cut = [[0, 1], [1, 0]]
+        sim.run(for: 10 * second + phase)
+        #expect(sim.state(0) == .master && sim.state(1) == .master)
+        let healedAt = sim.now
+        sim.cut = []
+        sim.run(for: 2 * second)
+        #expect(sim.state(0) == .master)
+        #expect(sim.state(1) == .backup)
+        let refreshes = sim.routers[0].log.filter { $0.at >= healedAt && $0.action == .refreshGratuitousARP(claimedBy: Self.lb2) }
+        #expect(!refreshes.isEmpty, "lb1 did not re-announce the VIP after the partition healed")
+        #expect(sim.routers[1].log.contains { $0.at >= healedAt && $0.action == .sendAdvertisement(priority: 0) }, "lb2 resigned")
+    }
+
     @Test func theOwnerTakesOverAtOnceAndTheOthersFollowIt() {
         var sim = Self.pair()
         sim.run(for: 10 * second)
