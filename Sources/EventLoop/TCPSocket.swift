@@ -45,6 +45,16 @@ public enum TCPSocket {
         throw SystemError("connect", errno: code)
     }
 
+    /// Closes with a RST, discarding whatever the kernel still holds to send (SO_LINGER 0).
+    /// For a connection the proxy abandons: bytes a client sent that have not reached the
+    /// server must not reach it later, when a path that was down comes back (a SET delivered
+    /// seconds late overwrites newer, acknowledged writes).
+    public static func abort(_ fd: Int32) {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        close(fd)
+    }
+
     /// SO_ERROR after a non-blocking connect: 0 when it succeeded.
     public static func pendingError(_ fd: Int32) -> Int32 {
         var value: Int32 = 0

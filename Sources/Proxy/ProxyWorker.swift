@@ -377,16 +377,23 @@ final class ProxyWorker: EventHandler {
             return
         }
         if session.pointee.up.sinkShut && session.pointee.down.sinkShut {
-            closeSession(slot)
+            closeSession(slot, abortServer: false)
         }
     }
 
-    private func closeSession(_ slot: Int32) {
+    /// Closes both sockets and frees the slot. Unless the session ended normally (both sides
+    /// closed after everything was relayed), the server socket is closed with a RST: bytes the
+    /// kernel still queues for an unreachable server (a session shut down because the server
+    /// went DOWN, a timeout) would otherwise be delivered when the path returns, applying a
+    /// client's abandoned write after newer acknowledged ones.
+    private func closeSession(_ slot: Int32, abortServer: Bool = true) {
         let session = sessions.pointer(slot)
         if session.pointee.established {
             counters.backends[Int(session.pointee.backend)].sessionsCurrent -= 1
         }
-        if session.pointee.server >= 0 { close(session.pointee.server) }
+        if session.pointee.server >= 0 {
+            if abortServer { TCPSocket.abort(session.pointee.server) } else { close(session.pointee.server) }
+        }
         close(session.pointee.client)
         session.pointee.up.discard(into: buffers, pipes: pipes)
         session.pointee.down.discard(into: buffers, pipes: pipes)
