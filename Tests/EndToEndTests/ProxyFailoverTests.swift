@@ -99,11 +99,21 @@ struct ProxyFailoverTests {
         try E2E.waitUntil("every server to leave rotation", timeout: .seconds(10)) {
             ferry.log.components(separatedBy: "leaves rotation").count - 1 >= 3
         }
-        let refused = try RedisClient(port: ferry.port)
-        defer { refused.close() }
-        try refused.send(RESPReply.encodeCommand(["PING"]))
-        #expect(try refused.readReply() == .error("ERR ferry: no backend available"))
-        #expect(refused.waitForPeerClose(timeout: .seconds(3)))
+        // The log line comes before every data-plane thread has the new (empty) route list, and a
+        // frozen node still completes TCP handshakes: poll with fresh connections.
+        var refused: RedisClient?
+        try E2E.waitUntil("a client to be refused with the RESP error", timeout: .seconds(10)) {
+            let client = try RedisClient(port: ferry.port, timeout: .seconds(1))
+            try client.send(RESPReply.encodeCommand(["PING"]))
+            guard try client.readReply() == .error("ERR ferry: no backend available") else {
+                client.close()
+                return false
+            }
+            refused = client
+            return true
+        }
+        defer { refused?.close() }
+        #expect(refused?.waitForPeerClose(timeout: .seconds(3)) == true)
 
         for port in cluster.ports { try cluster.cont(port) }
         try E2E.waitUntil("service to resume without restarting Ferry", timeout: .seconds(20)) {
