@@ -67,17 +67,6 @@ public final class EpollLoop {
         guard cln_epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, events, token) == 0 else { throw SystemError("epoll_ctl(ADD)") }
     }
 
-    /// Changes the events of a registered fd; re-arming makes the kernel report current readiness again.
-    public func modify(fd: Int32, events: UInt32, handler: HandlerID, data: UInt64) throws(SystemError) {
-        let token = UInt64(handler.index) << 56 | (data & 0x00FF_FFFF_FFFF_FFFF)
-        guard cln_epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, events, token) == 0 else { throw SystemError("epoll_ctl(MOD)") }
-    }
-
-    /// Removes an fd (closing it does this too when nothing else holds the file).
-    public func deregister(fd: Int32) {
-        _ = cln_epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, 0, 0)
-    }
-
     /// Registers a mailbox's wake-up fd; the handler is called with `data` whenever messages arrive.
     public func watch<Message>(_ mailbox: Mailbox<Message>, handler: HandlerID, data: UInt64) throws(SystemError) {
         try register(fd: mailbox.wakeFD, events: Self.readable | Self.edgeTriggered, handler: handler, data: data)

@@ -72,13 +72,6 @@ public enum TCPSocket {
         try setOption(fd, Int32(IPPROTO_TCP), TCP_KEEPCNT, 6, "TCP_KEEPCNT")
     }
 
-    public static func intOption(_ fd: Int32, _ level: Int32, _ name: Int32) -> Int32? {
-        var value: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        guard getsockopt(fd, level, name, &value, &length) == 0 else { return nil }
-        return value
-    }
-
     /// The local address of a socket (used to learn an ephemeral port).
     public static func localAddress(_ fd: Int32) -> SocketAddress? {
         var storage = sockaddr_storage()

@@ -129,6 +129,7 @@ struct Flow {
     private mutating func splice(from source: Int32, to sink: Int32, transfer: inout Transfer,
                                  pipes: PipePool) -> Result<Bool, SystemError> {
         let flags = cln_SPLICE_F_MOVE | cln_SPLICE_F_NONBLOCK
+        var transferTurnedSmall = false
         while true {
             if pipe!.count > 0 {
                 guard sinkWritable else { return .success(false) }
@@ -146,32 +147,21 @@ struct Flow {
                     return .success(false)
                 }
             }
+            if transferTurnedSmall {
+                // The pipe is drained: give it back and copy again.
+                pipes.recycle(pipe!)
+                pipe = nil
+                wantsSplice = false
+                return .success(true)
+            }
             guard sourceReadable && !sourceClosed else { return .success(false) }
             let count = cln_splice(source, pipe!.writeFD, BufferPool.blockSize, flags)
             if count > 0 {
                 transfer.read += count
                 transfer.spliced += count
                 pipe!.count += count
-                if count < Self.spliceExitThreshold {
-                    // Small again: flush what is in the pipe, then give it back and copy.
-                    if !sourceHungUp && count < BufferPool.blockSize { sourceReadable = false }
-                    let written = cln_splice(pipe!.readFD, sink, pipe!.count, flags)
-                    if written > 0 {
-                        pipe!.count -= written
-                        transfer.written += written
-                    } else if written < 0 && !Self.wouldBlock(cln_errno()) {
-                        return .failure(SystemError("splice", errno: cln_errno()))
-                    }
-                    guard pipe!.count == 0 else {
-                        sinkWritable = false
-                        return .success(false)
-                    }
-                    pipes.recycle(pipe!)
-                    pipe = nil
-                    wantsSplice = false
-                    return .success(true)
-                }
                 if count < BufferPool.blockSize && !sourceHungUp { sourceReadable = false }
+                transferTurnedSmall = count < Self.spliceExitThreshold
             } else if count == 0 {
                 sourceClosed = true
             } else {
