@@ -36,7 +36,8 @@ public enum HTMLRenderer {
         html += vrrpSection(snapshot, options)
         html += "<p class=\"foot\">Ferry \(snapshot.version.htmlEscaped) · generated \(StatsDocument.rfc3339(snapshot.generatedAt))"
         html += " · stats server: \(snapshot.http.requests) requests, \(snapshot.http.malformed) malformed,"
-        html += " \(snapshot.http.headTimeouts) slow heads, \(snapshot.http.unauthorized) unauthorized,"
+        html += " \(snapshot.http.rejectedPaths) rejected paths, \(snapshot.http.headTimeouts) slow heads,"
+        html += " \(snapshot.http.unauthorized) unauthorized, \(snapshot.http.forbidden) forbidden,"
         html += " \(snapshot.http.adminActions) admin actions</p>\n</body>\n</html>\n"
         return html
     }

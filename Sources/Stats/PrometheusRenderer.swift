@@ -122,8 +122,11 @@ public enum PrometheusRenderer {
         out.family("ferry_stats_requests_total", .counter, help: "Requests answered by the stats server.",
                    [Sample(.uint(http.requests))])
         out.family("ferry_stats_malformed_requests_total", .counter,
-                   help: "Requests the stats server's HTTP parser rejected (answered 400).",
+                   help: "Requests the stats server rejected as malformed HTTP (answered 400).",
                    [Sample(.uint(http.malformed))])
+        out.family("ferry_stats_rejected_paths_total", .counter,
+                   help: "Stats requests refused for their target: traversal, encoded separators, over-long URI (400/414).",
+                   [Sample(.uint(http.rejectedPaths))])
         out.family("ferry_stats_head_timeouts_total", .counter,
                    help: "Stats connections closed because a request head did not arrive in time (slow clients).",
                    [Sample(.uint(http.headTimeouts))])

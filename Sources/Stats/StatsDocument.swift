@@ -111,6 +111,7 @@ public struct StatsDocument: Codable, Sendable, Equatable {
     public struct StatsServerCounters: Codable, Sendable, Equatable {
         public var requests: UInt64
         public var malformed: UInt64
+        public var rejectedPaths: UInt64
         public var headTimeouts: UInt64
         public var unauthorized: UInt64
         public var forbidden: UInt64
@@ -234,7 +235,7 @@ extension StatsDocument {
         }
         let http = snapshot.http
         statsServer = StatsServerCounters(
-            requests: http.requests, malformed: http.malformed, headTimeouts: http.headTimeouts,
+            requests: http.requests, malformed: http.malformed, rejectedPaths: http.rejectedPaths, headTimeouts: http.headTimeouts,
             unauthorized: http.unauthorized, forbidden: http.forbidden, adminActions: http.adminActions)
         let samples = snapshot.history.samples
         history = History(

@@ -3,8 +3,12 @@
 public struct StatsHTTPCounters: Sendable, Equatable {
     /// Requests answered (any status).
     public var requests: UInt64 = 0
-    /// Requests the HTTP parser rejected (answered 400).
+    /// Requests rejected as malformed HTTP (answered 400): what the parser refuses (bad request
+    /// line, oversized or broken headers, conflicting lengths) and a `Host` that names no host.
     public var malformed: UInt64 = 0
+    /// Requests refused for their target (answered 400 or 414): dot segments, encoded `/`, `\`
+    /// or NUL, empty segments, an over-long URI or query. Plain unknown paths are 404 and not counted.
+    public var rejectedPaths: UInt64 = 0
     /// Connections closed because the request head did not arrive in time (slow clients).
     public var headTimeouts: UInt64 = 0
     /// 401 answers (missing or wrong credentials).

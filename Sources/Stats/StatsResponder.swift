@@ -31,6 +31,8 @@ struct StatsResponder: HTTPResponder {
     let proxyAdmin: any ProxyAdmin
     let settings: Settings
     let logger: Logger
+    /// Refused requests, rate-limited (shared with the connections' guards).
+    let rejections: RejectionLog
 
     func respond(to request: Request, context: Context) async throws -> Response {
         source.counters.increment(.requests)
@@ -39,6 +41,15 @@ struct StatsResponder: HTTPResponder {
     }
 
     private func route(_ request: Request, context: Context) async throws -> Response {
+        // The request's form first: a traversal attempt or a garbage Host is refused the same
+        // with or without credentials, and says nothing about what exists here.
+        if let rejection = StatsRequestCheck.rejection(target: request.uri.string, authority: request.head.authority,
+                                                       headers: request.headers) {
+            source.counters.increment(rejection.counter)
+            rejections.log(.info, "stats: request refused, answering \(rejection.status.code)", peer: context.peer,
+                           reason: rejection.reason, metadata: ["target": "\(RejectionLog.excerpt(request.uri.string))"])
+            return Self.text(rejection.status, "\(rejection.status.reasonPhrase.lowercased()): \(rejection.reason)\n")
+        }
         let route = StatsRoute(path: request.uri.path, statsPath: settings.statsPath)
         // Credentials before anything else, so unknown paths and wrong methods reveal nothing.
         var user: String?
@@ -47,10 +58,10 @@ struct StatsResponder: HTTPResponder {
             case .authenticated(let name):
                 user = name
             case .missing:
-                return unauthorized()
-            case .rejected:
-                logger.warning("stats: wrong credentials", metadata: ["peer": "\(context.peer ?? "unknown")",
-                                                                      "path": "\(request.uri.path)"])
+                return unauthorized()  // a browser's first request: not worth a line
+            case .rejected(let why):
+                rejections.log(.warning, "stats: wrong credentials", peer: context.peer, reason: why.rawValue,
+                               metadata: ["path": "\(RejectionLog.excerpt(request.uri.path))"])
                 return unauthorized()
             }
         }
@@ -139,7 +150,7 @@ struct StatsResponder: HTTPResponder {
         let peer = context.peer ?? "unknown"
         guard settings.authenticator != nil, let user else {
             source.counters.increment(.forbidden)
-            logger.warning("stats: admin action refused: stats.auth is not configured", metadata: ["peer": "\(peer)"])
+            rejections.log(.warning, "stats: admin action refused", peer: peer, reason: "stats.auth is not configured")
             return Self.text(.forbidden, "admin actions need stats.auth in the configuration\n")
         }
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
@@ -154,7 +165,8 @@ struct StatsResponder: HTTPResponder {
         let fields = AdminRequest.formFields(String(buffer: body))
         guard settings.csrf.matches(fields["csrf"]) else {
             source.counters.increment(.forbidden)
-            logger.warning("stats: admin action refused: bad CSRF token", metadata: ["peer": "\(peer)", "user": "\(user)"])
+            rejections.log(.warning, "stats: admin action refused", peer: peer, reason: "bad CSRF token",
+                           metadata: ["user": "\(user)"])
             return Self.text(.forbidden, "bad or missing csrf token: reload the stats page\n")
         }
         let action: AdminRequest

@@ -65,6 +65,7 @@ public final class StatsServer: Sendable {
     private let logger: Logger
     private let eventLoopGroup: MultiThreadedEventLoopGroup
     private let renderQueue: StatsRenderQueue
+    private let rejections: RejectionLog
     private let state = Mutex(Running())
 
     /// `vrrp` is `nil` until the VRRP speaker exists; the page then says "not configured".
@@ -87,6 +88,7 @@ public final class StatsServer: Sendable {
         listen = config.stats.listen
         self.options = options
         self.logger = logger
+        rejections = RejectionLog(logger: logger)
         // One thread is plenty for a stats page; it is ours, not the data plane's nor NIO's shared
         // singleton, and it runs at nice 10 so that under CPU contention the data plane wins.
         eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -108,14 +110,14 @@ public final class StatsServer: Sendable {
         -> Application<StatsResponder>
     {
         let responder = StatsResponder(source: source, renderQueue: renderQueue, proxyAdmin: proxyAdmin, settings: settings,
-                                       logger: logger)
+                                       logger: logger, rejections: rejections)
         let timeout = TimeAmount.nanoseconds(Int64(clamping: options.requestTimeout.components.seconds * 1_000_000_000
                                                     + options.requestTimeout.components.attoseconds / 1_000_000_000))
-        let counters = source.counters, logger = logger
+        let counters = source.counters, rejections = rejections
         return Application(
             responder: responder,
             server: .http1(configuration: .init(
-                additionalChannelHandlers: [StatsConnectionGuard(requestTimeout: timeout, counters: counters, logger: logger)])),
+                additionalChannelHandlers: [StatsConnectionGuard(requestTimeout: timeout, counters: counters, log: rejections)])),
             configuration: ApplicationConfiguration(
                 address: .hostname(listen.host, port: Int(listen.port)), serverName: nil,
                 availableConnectionsDelegate: MaximumAvailableConnections(options.maxConnections, logger: logger)),

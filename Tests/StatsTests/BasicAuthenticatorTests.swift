@@ -15,15 +15,20 @@ import Testing
     @Test(arguments: [
         (header("admin:s3cret:with:colons"), BasicAuthenticator.Outcome.authenticated(user: "admin")),
         (header("admin:s3cret:with:colons", scheme: "basic"), .authenticated(user: "admin")),
-        (header("admin:s3cret:with:colon"), .rejected),
-        (header("admin:s3cret:with:colonsX"), .rejected),
-        (header("Admin:s3cret:with:colons"), .rejected),
-        (header("admin"), .rejected),
-        (header(":s3cret:with:colons"), .rejected),
-        ("Bearer abc", .rejected),
-        ("Basic !!!not-base64", .rejected),
-        ("Basic", .rejected),
-        ("", .rejected),
+        (header("admin:s3cret:with:colons", scheme: "BASIC"), .authenticated(user: "admin")),
+        (header("admin:s3cret:with:colon"), .rejected(.wrongCredentials)),
+        (header("admin:s3cret:with:colonsX"), .rejected(.wrongCredentials)),
+        (header("Admin:s3cret:with:colons"), .rejected(.wrongCredentials)),
+        (header("admin"), .rejected(.noColon)),
+        (header(":s3cret:with:colons"), .rejected(.wrongCredentials)),
+        (header("\u{FFFD}:s3cret:with:colons"), .rejected(.wrongCredentials)),
+        (header("admin:" + String(repeating: "x", count: 4096)), .rejected(.tooLong)),
+        (header("admin:" + String(repeating: "x", count: 2048)), .rejected(.wrongCredentials)),
+        (Data("admin:s3cret:with:colons".utf8).base64EncodedString(), .rejected(.notBasic)),
+        ("Bearer abc", .rejected(.notBasic)),
+        ("Basic !!!not-base64", .rejected(.notBase64)),
+        ("Basic", .rejected(.notBasic)),
+        ("", .rejected(.notBasic)),
     ])
     func namedUser(authorization: String, outcome: BasicAuthenticator.Outcome) {
         #expect(Self.named.check(authorization: authorization) == outcome)
@@ -36,7 +41,15 @@ import Testing
     @Test(arguments: ["", "anyone", "root"])
     func withoutAConfiguredUserAnyNameWithThePasswordPasses(user: String) {
         #expect(Self.anyUser.check(authorization: Self.header("\(user):pw")) == .authenticated(user: user))
-        #expect(Self.anyUser.check(authorization: Self.header("\(user):wrong")) == .rejected)
+        #expect(Self.anyUser.check(authorization: Self.header("\(user):wrong")) == .rejected(.wrongCredentials))
+    }
+
+    /// A long configured password still fits under the length limit.
+    @Test func theLengthLimitMakesRoomForTheConfiguredCredentials() {
+        let password = String(repeating: "p", count: 10_000)
+        let long = BasicAuthenticator(username: "admin", password: password)
+        #expect(long.check(authorization: Self.header("admin:\(password)")) == .authenticated(user: "admin"))
+        #expect(long.check(authorization: Self.header("admin:\(password)" + String(repeating: "x", count: 20_000))) == .rejected(.tooLong))
     }
 
     @Test(arguments: [("abc", "abc", true), ("abc", "abd", false), ("abc", "ab", false), ("", "", true), ("", "x", false),

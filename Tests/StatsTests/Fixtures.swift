@@ -99,6 +99,7 @@ enum Fixtures {
         http.unauthorized = 3
         http.forbidden = 4
         http.adminActions = 5
+        http.rejectedPaths = 6
         return StatsSnapshot(
             proxy: proxy(statuses), vrrp: vrrp, version: "0.1.0", configPath: configPath, pid: 4242,
             uptime: .seconds(3 * 3600 + 5 * 60 + 7), monotonicNow: now,

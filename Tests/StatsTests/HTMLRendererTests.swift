@@ -23,6 +23,15 @@ import Testing
                 "no heading \(heading)")
     }
 
+    /// The footer names every counter of the stats server itself (the fixture gives each a distinct value).
+    @Test func footerShowsTheStatsServerCounters() {
+        let page = render()
+        for text in ["10 requests", "1 malformed", "6 rejected paths", "2 slow heads", "3 unauthorized", "4 forbidden",
+                     "5 admin actions"] {
+            #expect(page.contains(text), "\(text)")
+        }
+    }
+
     @Test func frontendRowShowsTheSnapshot() throws {
         let page = render()
         let row = try #require(Self.row(page, containing: "FRONTEND"))

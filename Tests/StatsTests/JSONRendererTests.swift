@@ -41,8 +41,8 @@ import Testing
         #expect(frontend.sessionRate == snapshot.history.currentSessionRate)
         #expect(frontend.sessionRateMax == snapshot.history.maxSessionRate)
         #expect(document.backendsRoutable == snapshot.routableCount)
-        #expect(document.statsServer == .init(requests: 10, malformed: 1, headTimeouts: 2, unauthorized: 3, forbidden: 4,
-                                              adminActions: 5))
+        #expect(document.statsServer == .init(requests: 10, malformed: 1, rejectedPaths: 6, headTimeouts: 2,
+                                              unauthorized: 3, forbidden: 4, adminActions: 5))
     }
 
     @Test(arguments: Array(Fixtures.statesByServer.enumerated()).map { ($0.offset, $0.element.1) })
@@ -123,7 +123,7 @@ import Testing
         ("vrrp", ["name", "interface", "vrid", "state", "configured_priority", "effective_priority", "stepped_down",
                   "virtual_ips", "master_address", "adverts_sent", "adverts_received", "drops", "drops_total",
                   "mismatches", "last_transition_seconds_ago", "last_transition_reason"]),
-        ("stats_server", ["requests", "malformed", "head_timeouts", "unauthorized", "forbidden", "admin_actions"]),
+        ("stats_server", ["requests", "malformed", "rejected_paths", "head_timeouts", "unauthorized", "forbidden", "admin_actions"]),
         ("history", ["interval_seconds", "session_rate", "check_latency_ms"]),
     ])
     func schemaKeys(section: String, keys: [String]) throws {

@@ -70,6 +70,7 @@ import Testing
         #expect(Self.value(samples, "ferry_backends_routable") == Double(snapshot.routableCount))
         #expect(Self.value(samples, "ferry_stats_requests_total") == 10)
         #expect(Self.value(samples, "ferry_stats_malformed_requests_total") == 1)
+        #expect(Self.value(samples, "ferry_stats_rejected_paths_total") == 6)
         #expect(Self.value(samples, "ferry_stats_head_timeouts_total") == 2)
         #expect(Self.value(samples, "ferry_stats_unauthorized_total") == 3)
         #expect(Self.value(samples, "ferry_stats_forbidden_total") == 4)

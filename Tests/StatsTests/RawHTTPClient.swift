@@ -28,8 +28,11 @@ final class RawHTTPClient: Sendable {
 
     deinit { close(fd) }
 
-    func send(_ text: String) {
-        var bytes = Array(text.utf8)[...]
+    func send(_ text: String) { send(bytes: Array(text.utf8)) }
+
+    /// Any bytes, including NUL and ones that are not UTF-8.
+    func send(bytes: [UInt8]) {
+        var bytes = bytes[...]
         while !bytes.isEmpty {
             let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if sent <= 0 { return }
