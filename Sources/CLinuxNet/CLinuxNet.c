@@ -5,16 +5,17 @@
 #include <time.h>
 #include "CLinuxNet.h"
 
-int cln_epoll_wait(int epfd, struct epoll_event *scratch, int max, int64_t timeout_ns,
+int cln_epoll_wait(int epfd, struct epoll_event *scratch, int max, int64_t timeout_ns, int precise,
                    uint64_t *tokens, uint32_t *events) {
     static int no_pwait2 = 0;
     int n;
-    if (!no_pwait2) {
+    int pwait2 = precise && timeout_ns > 0 && !no_pwait2;
+    if (pwait2) {
         struct timespec ts = { .tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000 };
-        n = epoll_pwait2(epfd, scratch, max, timeout_ns < 0 ? NULL : &ts, NULL);
-        if (n < 0 && errno == ENOSYS) no_pwait2 = 1;
+        n = epoll_pwait2(epfd, scratch, max, &ts, NULL);
+        if (n < 0 && (errno == ENOSYS || errno == EPERM)) no_pwait2 = 1;  /* EPERM: seccomp filters */
     }
-    if (no_pwait2) {
+    if (!pwait2 || no_pwait2) {
         int ms = timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000);
         n = epoll_wait(epfd, scratch, max, ms);
     }

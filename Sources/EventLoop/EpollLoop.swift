@@ -37,7 +37,13 @@ public final class EpollLoop {
     private let tokens: UnsafeMutablePointer<UInt64>
     private let eventBits: UnsafeMutablePointer<UInt32>
 
-    public init() throws(SystemError) {
+    /// Timers fire to the nanosecond (epoll_pwait2) rather than up to a millisecond late.
+    private let precise: Bool
+
+    /// `precise: false` lets timers fire up to a millisecond late: the data plane's 100 ms sweeps
+    /// do not mind and save kernel time on every wake-up; VRRP's timers need `true`.
+    public init(precise: Bool = true) throws(SystemError) {
+        self.precise = precise
         let fd = cln_epoll_create()
         guard fd >= 0 else { throw SystemError("epoll_create1") }
         epollFD = fd
@@ -102,7 +108,7 @@ public final class EpollLoop {
         while running {
             let timeout = nextTimeout()
             let count = cln_epoll_wait(epollFD, scratch.assumingMemoryBound(to: epoll_event.self), Int32(capacity),
-                                       timeout, tokens, eventBits)
+                                       timeout, precise ? 1 : 0, tokens, eventBits)
             now = MonotonicClock.now()
             if count > 0 {
                 for index in 0..<Int(count) {

@@ -41,12 +41,16 @@ struct Flow {
     /// Moves bytes from `source` to `sink` until one of them would block, keeping at most one
     /// block (or one pipe) in flight: the source is not read while the sink is behind.
     ///
+    /// `peerFinished`: the other direction already forwarded its FIN, so the session is closed
+    /// as soon as this one forwards its own, and close(2) sends that FIN: no shutdown(2) call.
+    ///
     /// Returns how many bytes were read and written, or the error that ends the session.
-    mutating func pump(from source: Int32, to sink: Int32, buffers: BufferPool, pipes: PipePool) -> Result<Transfer, SystemError> {
+    mutating func pump(from source: Int32, to sink: Int32, buffers: BufferPool, pipes: PipePool,
+                       peerFinished: Bool = false) -> Result<Transfer, SystemError> {
         var transfer = Transfer()
         if !pending.isEmpty {
             guard sinkWritable else { return .success(transfer) }
-            let written = write(sink, pending.bytes, pending.count)
+            let written = cln_send(sink, pending.bytes, pending.count)
             if written < 0 {
                 let code = cln_errno()
                 guard Self.wouldBlock(code) else { return .failure(SystemError("write", errno: code)) }
@@ -69,17 +73,17 @@ struct Flow {
                     switch splice(from: source, to: sink, transfer: &transfer, pipes: pipes) {
                     case .failure(let error): return .failure(error)
                     case .success(true): continue  // back to copying
-                    case .success(false): return finish(sink: sink, pipes: pipes, transfer)
+                    case .success(false): return finish(sink: sink, pipes: pipes, peerFinished: peerFinished, transfer)
                     }
                 }
                 wantsSplice = false  // no pipe available (fd limit): keep copying
             }
-            let count = read(source, buffers.scratch, BufferPool.blockSize)
+            let count = cln_recv(source, buffers.scratch, BufferPool.blockSize)
             if count > 0 {
                 transfer.read += count
                 var written = 0
                 if sinkWritable {
-                    written = write(sink, buffers.scratch, count)
+                    written = cln_send(sink, buffers.scratch, count)
                     if written < 0 {
                         let code = cln_errno()
                         guard Self.wouldBlock(code) else { return .failure(SystemError("write", errno: code)) }
@@ -108,18 +112,19 @@ struct Flow {
                 }
             }
         }
-        return finish(sink: sink, pipes: pipes, transfer)
+        return finish(sink: sink, pipes: pipes, peerFinished: peerFinished, transfer)
     }
 
     /// Forwards the FIN once everything read before it has been written.
-    private mutating func finish(sink: Int32, pipes: PipePool, _ transfer: Transfer) -> Result<Transfer, SystemError> {
+    private mutating func finish(sink: Int32, pipes: PipePool, peerFinished: Bool,
+                                 _ transfer: Transfer) -> Result<Transfer, SystemError> {
         if sourceClosed && pending.isEmpty && (pipe?.count ?? 0) == 0 && !sinkShut {
             if let empty = pipe {
                 pipes.recycle(empty)
                 pipe = nil
             }
             sinkShut = true
-            _ = shutdown(sink, Int32(SHUT_WR))
+            if !peerFinished { _ = shutdown(sink, Int32(SHUT_WR)) }
         }
         return .success(transfer)
     }

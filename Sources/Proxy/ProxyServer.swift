@@ -72,7 +72,7 @@ public final class ProxyServer {
             let mailbox = mailboxes[index], limiter = limiter, stats = monitor.workers[index], logger = logger
             threads.append(LoopThread(name: "ferry-proxy-\(index)") {
                 do {
-                    let loop = try EpollLoop()
+                    let loop = try EpollLoop(precise: false)
                     let worker = try ProxyWorker(loop: loop, mailbox: mailbox, limiter: limiter, stats: stats,
                                                  settings: settings, routes: [], logger: logger)
                     withExtendedLifetime(worker) { loop.run() }

@@ -84,6 +84,9 @@ final class ProxyWorker: EventHandler {
         let slot = Int32(bitPattern: UInt32(truncatingIfNeeded: data))
         switch Token(rawValue: data >> 54 & 3)! {
         case .listener:
+            // A readiness event from the same epoll batch can follow `stopAccepting`, which
+            // closed the listeners: ignore it.
+            guard Int(slot) < listeners.count else { return }
             listeners[Int(slot)].readable = true
             acceptClients()
         case .mailbox:
@@ -117,7 +120,7 @@ final class ProxyWorker: EventHandler {
             if !session.pointee.connecting {
                 relay(slot)
             } else if writable {
-                finishConnect(slot)
+                finishConnect(slot, failed: events & (EpollLoop.hangup | EpollLoop.error) != 0)
             }
         }
     }
@@ -279,12 +282,16 @@ final class ProxyWorker: EventHandler {
         if case .connected = start { finishConnect(slot) }
     }
 
-    private func finishConnect(_ slot: Int32) {
+    /// `failed`: epoll reported an error or hang-up with the writability; only then is SO_ERROR
+    /// read (a writable socket without either has connected: one getsockopt less per session).
+    private func finishConnect(_ slot: Int32, failed: Bool = false) {
         let session = sessions.pointer(slot)
-        let code = TCPSocket.pendingError(session.pointee.server)
-        guard code == 0 else {
-            connectFailed(slot, SystemError("connect", errno: code))
-            return
+        if failed {
+            let code = TCPSocket.pendingError(session.pointee.server)
+            guard code == 0 else {
+                connectFailed(slot, SystemError("connect", errno: code))
+                return
+            }
         }
         session.pointee.connecting = false
         session.pointee.serverSeen = loop.now
@@ -350,7 +357,8 @@ final class ProxyWorker: EventHandler {
         let client = session.pointee.client, server = session.pointee.server
         let backend = Int(session.pointee.backend)
 
-        switch session.pointee.up.pump(from: client, to: server, buffers: buffers, pipes: pipes) {
+        switch session.pointee.up.pump(from: client, to: server, buffers: buffers, pipes: pipes,
+                                       peerFinished: session.pointee.down.sinkShut) {
         case .success(let transfer):
             if transfer.read > 0 {
                 counters.frontend.bytesIn &+= UInt64(transfer.read)
@@ -363,7 +371,8 @@ final class ProxyWorker: EventHandler {
             closeSession(slot)
             return
         }
-        switch session.pointee.down.pump(from: server, to: client, buffers: buffers, pipes: pipes) {
+        switch session.pointee.down.pump(from: server, to: client, buffers: buffers, pipes: pipes,
+                                         peerFinished: session.pointee.up.sinkShut) {
         case .success(let transfer):
             if transfer.read > 0 {
                 counters.frontend.bytesOut &+= UInt64(transfer.read)

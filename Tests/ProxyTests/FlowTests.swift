@@ -134,15 +134,24 @@ import Testing
         #expect(sockets.sinkPeerSeesEOF())
     }
 
-    @Test func emptySourceWithFinShutsTheSinkAtOnce() throws {
+    /// With the other direction already finished the session is about to close, and close(2)
+    /// sends the FIN: the flow records it as forwarded without a shutdown(2) of its own.
+    @Test(arguments: [false, true])
+    func emptySourceWithFinShutsTheSinkAtOnce(peerFinished: Bool) throws {
         let sockets = Sockets()
         var flow = Flow()
         shutdown(sockets.sourcePeer, Int32(SHUT_WR))
         flow.sourceReadable = true
-        let transfer = try flow.pump(from: sockets.source, to: sockets.sink, buffers: BufferPool(), pipes: PipePool()).get()
+        let transfer = try flow.pump(from: sockets.source, to: sockets.sink, buffers: BufferPool(), pipes: PipePool(),
+                                     peerFinished: peerFinished).get()
         #expect(transfer.read == 0)
         #expect(flow.sourceClosed && flow.sinkShut)
-        #expect(sockets.sinkPeerSeesEOF())
+        if peerFinished {
+            var byte: UInt8 = 0
+            #expect(read(sockets.sinkPeer, &byte, 1) == -1 && errno == EAGAIN)  // still open: no FIN yet
+        } else {
+            #expect(sockets.sinkPeerSeesEOF())
+        }
     }
 
     @Test func aClosedSinkEndsTheFlowWithAnError() {
