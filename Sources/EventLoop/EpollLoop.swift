@@ -88,6 +88,14 @@ public final class EpollLoop {
         timers.schedule(at: deadline, callback)
     }
 
+    /// Runs `callback` every `interval` (first after one interval) until cancelled; the callback
+    /// is stored once, so a periodic sweep allocates nothing per run.
+    @discardableResult
+    public func schedule(every interval: Duration, _ callback: @escaping () -> Void) -> TimerID {
+        precondition(interval > .zero, "a repeating timer needs a positive interval")
+        return timers.schedule(at: MonotonicClock.now() &+ interval.nanoseconds, every: interval.nanoseconds, callback)
+    }
+
     public func cancel(_ timer: TimerID) {
         timers.cancel(timer)
     }
@@ -116,7 +124,8 @@ public final class EpollLoop {
                     handlers[Int(token >> 56)].handleEvent(data: token & 0x00FF_FFFF_FFFF_FFFF, events: eventBits[index])
                 }
             }
-            for callback in timers.popDue(now: now) { callback() }
+            // One at a time: no array per wake-up.
+            while let callback = timers.popDue(now: now) { callback() }
             if !soon.isEmpty {
                 let work = soon
                 soon.removeAll(keepingCapacity: true)

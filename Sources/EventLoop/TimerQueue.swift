@@ -8,6 +8,8 @@ struct TimerQueue<Callback> {
     private struct Entry {
         var deadline: UInt64
         var sequence: UInt64
+        /// Nanoseconds between firings of a repeating timer; 0 = fires once.
+        var interval: UInt64 = 0
     }
 
     private var heap: [Entry] = []
@@ -16,11 +18,12 @@ struct TimerQueue<Callback> {
 
     var isEmpty: Bool { callbacks.isEmpty }
 
-    mutating func schedule(at deadline: UInt64, _ callback: Callback) -> TimerID {
+    /// A timer firing at `deadline`, then, with a non-zero `interval`, every `interval` after it
+    /// until cancelled (the callback is stored once: a repeating timer allocates nothing per firing).
+    mutating func schedule(at deadline: UInt64, every interval: UInt64 = 0, _ callback: Callback) -> TimerID {
         nextSequence += 1
         callbacks[nextSequence] = callback
-        heap.append(Entry(deadline: deadline, sequence: nextSequence))
-        siftUp(heap.count - 1)
+        push(Entry(deadline: deadline, sequence: nextSequence, interval: interval))
         return TimerID(sequence: nextSequence)
     }
 
@@ -35,14 +38,28 @@ struct TimerQueue<Callback> {
         return heap.first?.deadline
     }
 
-    /// Removes and returns the callbacks due at `now`, earliest first.
-    mutating func popDue(now: UInt64) -> [Callback] {
-        var due: [Callback] = []
+    /// The earliest callback due at `now`, if any, removed unless it repeats: a repeating timer
+    /// is due again one interval after its deadline (or after `now`, when it fell behind by more
+    /// than an interval, so a stalled loop does not fire a burst).
+    mutating func popDue(now: UInt64) -> Callback? {
         while let top = heap.first, top.deadline <= now {
             popTop()
-            if let callback = callbacks.removeValue(forKey: top.sequence) { due.append(callback) }
+            guard top.interval > 0 else {
+                if let callback = callbacks.removeValue(forKey: top.sequence) { return callback }
+                continue
+            }
+            guard let callback = callbacks[top.sequence] else { continue }
+            var next = top
+            next.deadline = top.deadline &+ top.interval > now ? top.deadline &+ top.interval : now &+ top.interval
+            push(next)
+            return callback
         }
-        return due
+        return nil
+    }
+
+    private mutating func push(_ entry: Entry) {
+        heap.append(entry)
+        siftUp(heap.count - 1)
     }
 
     private mutating func popTop() {

@@ -418,10 +418,9 @@ final class ProxyWorker: EventHandler {
     // MARK: Timeouts and publishing
 
     private func scheduleSweep() {
-        loop.schedule(after: Self.sweepInterval) { [unowned self] in
+        loop.schedule(every: Self.sweepInterval) { [unowned self] in
             guard !stopped else { return }
             sweep()
-            scheduleSweep()
         }
     }
 

@@ -2,6 +2,13 @@ import Testing
 
 @testable import EventLoop
 
+/// Every callback due at `now`, in firing order (the loop pops them one at a time).
+private func drain<Callback>(_ queue: inout TimerQueue<Callback>, now: UInt64) -> [Callback] {
+    var fired: [Callback] = []
+    while let callback = queue.popDue(now: now) { fired.append(callback) }
+    return fired
+}
+
 @Suite struct TimerQueueTests {
     @Test(arguments: [
         [5, 1, 3],
@@ -12,7 +19,7 @@ import Testing
     func firesInDeadlineOrderThenInsertionOrder(deadlines: [UInt64]) {
         var queue = TimerQueue<Int>()
         for (index, deadline) in deadlines.enumerated() { _ = queue.schedule(at: deadline, index) }
-        let fired = queue.popDue(now: .max)
+        let fired = drain(&queue, now: .max)
         let expected = deadlines.enumerated().sorted { ($0.element, $0.offset) < ($1.element, $1.offset) }.map(\.offset)
         #expect(fired == expected)
         #expect(queue.isEmpty)
@@ -22,11 +29,11 @@ import Testing
         var queue = TimerQueue<String>()
         _ = queue.schedule(at: 10, "a")
         _ = queue.schedule(at: 20, "b")
-        #expect(queue.popDue(now: 9).isEmpty)
+        #expect(drain(&queue, now: 9).isEmpty)
         #expect(queue.nextDeadline() == 10)
-        #expect(queue.popDue(now: 15) == ["a"])
+        #expect(drain(&queue, now: 15) == ["a"])
         #expect(queue.nextDeadline() == 20)
-        #expect(queue.popDue(now: 20) == ["b"])
+        #expect(drain(&queue, now: 20) == ["b"])
         #expect(queue.nextDeadline() == nil)
     }
 
@@ -36,8 +43,36 @@ import Testing
         _ = queue.schedule(at: 5, "late")
         queue.cancel(early)
         #expect(queue.nextDeadline() == 5)
-        #expect(queue.popDue(now: 10) == ["late"])
+        #expect(drain(&queue, now: 10) == ["late"])
         queue.cancel(early)  // cancelling twice is harmless
+        #expect(queue.isEmpty)
+    }
+
+    /// (first deadline, interval, the times the loop wakes up) → how many times it fired at each.
+    @Test(arguments: [
+        (10, 10, [9, 10, 15, 20, 30], [0, 1, 0, 1, 1]),
+        (10, 10, [25], [1]),              // behind by more than an interval: once, not a burst
+        (10, 10, [25, 34, 35], [1, 0, 1]), // ... and then due one interval after that wake-up
+        (5, 100, [5, 104, 105, 205], [1, 0, 1, 1]),
+    ])
+    func repeatingTimerFiresOncePerIntervalWithoutBursts(first: UInt64, interval: UInt64,
+                                                         wakeUps: [UInt64], expected: [Int]) {
+        var queue = TimerQueue<String>()
+        _ = queue.schedule(at: first, every: interval, "tick")
+        #expect(wakeUps.map { drain(&queue, now: $0).count } == expected)
+        #expect(!queue.isEmpty)
+    }
+
+    @Test func repeatingTimerInterleavesWithOneShotsAndStopsWhenCancelled() {
+        var queue = TimerQueue<String>()
+        let tick = queue.schedule(at: 10, every: 10, "tick")
+        _ = queue.schedule(at: 15, "once")
+        #expect(drain(&queue, now: 20) == ["tick", "once"])  // deadline 10, woken at 20: once
+        #expect(queue.nextDeadline() == 30)
+        #expect(drain(&queue, now: 30) == ["tick"])
+        queue.cancel(tick)
+        #expect(drain(&queue, now: 100).isEmpty)
+        #expect(queue.nextDeadline() == nil)
         #expect(queue.isEmpty)
     }
 }
