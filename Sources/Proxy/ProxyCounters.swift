@@ -35,7 +35,7 @@ public struct BackendCounters: Sendable, Equatable {
 
     public init() {}
 
-    mutating func add(_ other: BackendCounters) {
+    public mutating func add(_ other: BackendCounters) {
         sessionsCurrent += other.sessionsCurrent
         sessionsMax += other.sessionsMax
         sessionsTotal += other.sessionsTotal

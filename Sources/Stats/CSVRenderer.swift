@@ -58,18 +58,10 @@ public enum CSVRenderer {
             "ferry_accept_errors": String(proxy.frontend.acceptErrors),
         ])
 
-        var total = BackendCounters()
+        let total = snapshot.backendTotals
         for (index, backend) in proxy.backends.enumerated() {
             let status = backend.status, counters = backend.counters
             let state = ServerState(status)
-            total.sessionsCurrent += counters.sessionsCurrent
-            total.sessionsMax += counters.sessionsMax
-            total.sessionsTotal += counters.sessionsTotal
-            total.bytesIn += counters.bytesIn
-            total.bytesOut += counters.bytesOut
-            total.connectErrors += counters.connectErrors
-            total.retries += counters.retries
-            total.sessionsShutDown += counters.sessionsShutDown
             var row: [String: String] = [
                 "pxname": backendName, "svname": status.address,
                 "scur": String(counters.sessionsCurrent), "smax": String(counters.sessionsMax),

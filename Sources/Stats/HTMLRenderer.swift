@@ -115,18 +115,9 @@ public enum HTMLRenderer {
         html += "<th title=\"failed checks\">Fail</th><th title=\"UP to DOWN transitions\">Downs</th>"
         html += "<th>Downtime</th></tr>\n"
 
-        var total = BackendCounters()
+        let total = snapshot.backendTotals
         for (index, backend) in proxy.backends.enumerated() {
             let status = backend.status, counters = backend.counters, state = ServerState(status)
-            total.sessionsCurrent += counters.sessionsCurrent
-            total.sessionsMax += counters.sessionsMax
-            total.sessionsTotal += counters.sessionsTotal
-            total.bytesIn += counters.bytesIn
-            total.bytesOut += counters.bytesOut
-            total.connectErrors += counters.connectErrors
-            total.retries += counters.retries
-            total.sessionsShutDown += counters.sessionsShutDown
-
             html += "<tr class=\"\(state.cssClass)\" id=\"server-\(index)\">"
             html += "<td class=\"name\">\(status.address.htmlEscaped)</td>"
             html += "<td>\((status.role?.rawValue ?? "?").htmlEscaped)</td>"

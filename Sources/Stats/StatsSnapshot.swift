@@ -58,6 +58,11 @@ public struct StatsSnapshot: Sendable, Equatable {
     /// Sum of the servers' connect errors (the backend row).
     public var connectErrorsTotal: UInt64 { proxy.backends.reduce(0) { $0 + $1.counters.connectErrors } }
 
+    /// The servers' counters added up: the backend row of the page and the CSV.
+    public var backendTotals: BackendCounters {
+        proxy.backends.reduce(into: BackendCounters()) { $0.add($1.counters) }
+    }
+
     private func since(_ moment: UInt64) -> Duration {
         .nanoseconds(Int64(clamping: monotonicNow >= moment ? monotonicNow - moment : 0))
     }
