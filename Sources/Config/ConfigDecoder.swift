@@ -528,9 +528,9 @@ final class ConfigDecoder {
         }
         guard let file = nonEmptyString(field) else { return nil }
         let resolved = ConfigLoader.resolve(file, relativeTo: path)
-        switch ConfigLoader.readFile(resolved, limit: 64 * 1024) {
+        switch ConfigLoader.readSecretFile(resolved, limit: 64 * 1024) {
         case .failure(let error):
-            report(field, "cannot read \(resolved): \(error)")
+            report(field, "\(error)")
             return nil
         case .success(let bytes):
             guard var password = String(validating: bytes, as: UTF8.self) else {

@@ -123,7 +123,9 @@ public enum ConfigLoader {
                     ? " (\(context.text))"
                     : " (\(context.text) from line \(context.mark.line))"
             }
-            return ConfigError(path: path, line: mark.line, key: "", message: message)
+            // At the end of a file without a final line break libyaml moves to a line that does
+            // not exist (`{a: 1` is "line 2" of a one-line file); point at the last real one.
+            return ConfigError(path: path, line: min(mark.line, lineCount(yaml)), key: "", message: message)
         case let .reader(problem, offset, _, yaml):
             let line = offset.map { offset in
                 1 + yaml.prefix(offset).filter { ["\n", "\r", "\r\n", "\u{85}", "\u{2028}", "\u{2029}"].contains($0) }.count
@@ -134,6 +136,21 @@ public enum ConfigLoader {
         default:
             return ConfigError(path: path, line: nil, key: "", message: "invalid YAML: \(error)")
         }
+    }
+
+    /// The number of lines of `text` as libyaml counts them: CR, LF, CRLF, NEL, LS and PS each end one.
+    static func lineCount(_ text: String) -> Int {
+        var lines = 1
+        var afterCR = false
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": if !afterCR { lines += 1 }
+            case "\r", "\u{85}", "\u{2028}", "\u{2029}": lines += 1
+            default: break
+            }
+            afterCR = scalar == "\r"
+        }
+        return lines
     }
 
     // MARK: - Files
@@ -157,6 +174,11 @@ public enum ConfigLoader {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return .failure(.system(errno)) }
         defer { close(fd) }
+        return readAll(from: fd, limit: limit)
+    }
+
+    /// Everything left to read from `fd`, refused past `limit` bytes.
+    private static func readAll(from fd: Int32, limit: Int) -> Result<[UInt8], FileReadError> {
         var contents: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
@@ -169,6 +191,81 @@ public enum ConfigLoader {
             contents.append(contentsOf: chunk[0..<count])
             if contents.count > limit { return .failure(.tooLarge(limit: limit)) }
         }
+    }
+
+    /// Why a secret file is refused; the description completes "cannot use FILE: …" or stands
+    /// alone, and always names the file.
+    enum SecretFileError: Error, CustomStringConvertible {
+        case unreadable(path: String, FileReadError)
+        case notRegular(path: String, kind: String)
+        case exposed(path: String, mode: mode_t)
+
+        var description: String {
+            switch self {
+            case .unreadable(let path, let error):
+                return "cannot read \(path): \(error)"
+            case .notRegular(let path, let kind):
+                return "\(path) is \(kind), not a regular file"
+            case .exposed(let path, let mode):
+                // Keep what the group may do (read, for `root:ferry 0640`), drop the rest.
+                let fix = mode & S_IRGRP != 0 ? "640" : "600"
+                return "\(path) is \(ConfigLoader.exposure(mode)) (mode \(ConfigLoader.octal(mode))); "
+                    + "a secret must not be readable or writable by others, nor writable by its group: chmod \(fix) \(path)"
+            }
+        }
+    }
+
+    /// The content of a password file, refused the way OpenSSH refuses a private key and sudo its
+    /// sudoers: the file (a symlink's target) must be a regular file that other users cannot read
+    /// or write and its group cannot write. Opened non-blocking, so a FIFO cannot hang the start.
+    static func readSecretFile(_ path: String, limit: Int) -> Result<[UInt8], SecretFileError> {
+        // stat first: a socket cannot be opened at all, and the kind makes the better message.
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .failure(.unreadable(path: path, .system(errno))) }
+        if let problem = secretFileProblem(info, path: path) { return .failure(problem) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard fd >= 0 else { return .failure(.unreadable(path: path, .system(errno))) }
+        defer { close(fd) }
+        // What was opened is what counts (the path may have been replaced since the stat).
+        guard fstat(fd, &info) == 0 else { return .failure(.unreadable(path: path, .system(errno))) }
+        if let problem = secretFileProblem(info, path: path) { return .failure(problem) }
+        return readAll(from: fd, limit: limit).mapError { .unreadable(path: path, $0) }
+    }
+
+    /// Group write, or any access for others, on a secret.
+    static let exposingBits: mode_t = S_IWGRP | S_IRWXO
+
+    static func secretFileProblem(_ info: stat, path: String) -> SecretFileError? {
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFREG else {
+            let name = switch kind {
+            case S_IFDIR: "a directory"
+            case S_IFIFO: "a FIFO"
+            case S_IFCHR: "a character device"
+            case S_IFBLK: "a block device"
+            case S_IFSOCK: "a socket"
+            default: "a special file"
+            }
+            return .notRegular(path: path, kind: name)
+        }
+        let permissions = info.st_mode & 0o7777
+        return permissions & exposingBits == 0 ? nil : .exposed(path: path, mode: permissions)
+    }
+
+    /// `writable by its group and readable by others`: what the mode allows that it should not.
+    static func exposure(_ mode: mode_t) -> String {
+        var parts: [String] = []
+        if mode & S_IWGRP != 0 { parts.append("writable by its group") }
+        let others = [(S_IROTH, "readable"), (S_IWOTH, "writable"), (S_IXOTH, "executable")]
+            .filter { mode & $0.0 != 0 }.map(\.1)
+        if !others.isEmpty { parts.append(others.joined(separator: " and ") + " by others") }
+        return parts.joined(separator: " and ")
+    }
+
+    /// `0644`
+    static func octal(_ mode: mode_t) -> String {
+        let digits = String(mode, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     /// A `password_file` as given, or, when relative, next to the configuration file

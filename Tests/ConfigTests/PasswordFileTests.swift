@@ -5,8 +5,20 @@ import Testing
 
 /// `auth.password_file` is read at load time; these tests use a temporary directory of their own.
 struct PasswordFileTests {
-    private func write(_ contents: String, to path: String) throws {
+    /// A secret file as an operator should make it: readable by its owner only.
+    private func write(_ contents: String, to path: String, mode: Int = 0o600) throws {
         try Data(contents.utf8).write(to: URL(fileURLWithPath: path))
+        try chmod(path, mode)
+    }
+
+    private func chmod(_ path: String, _ mode: Int) throws {
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+    }
+
+    private func refusal(_ auth: String, section: String = "health", in directory: String) throws -> ConfigError {
+        try #require(throws: ConfigError.self) {
+            try ConfigLoader.parse(yaml: config(auth, section: section), path: directory + "/ferry.yaml")
+        }
     }
 
     private func config(_ auth: String, section: String = "health") -> String {
@@ -99,9 +111,10 @@ struct PasswordFileTests {
             let error = try #require(throws: ConfigError.self) {
                 try ConfigLoader.parse(yaml: config("{password_file: \(directory)}"), path: "ferry.yaml")
             }
-            #expect(error.message == "cannot read \(directory): Is a directory")
+            #expect(error.message == "\(directory) is a directory, not a regular file")
 
             try Data([0xFF, 0xFE]).write(to: URL(fileURLWithPath: directory + "/bin"))
+            try chmod(directory + "/bin", 0o600)
             let binary = try #require(throws: ConfigError.self) {
                 try ConfigLoader.parse(yaml: config("{password_file: \(directory)/bin}"), path: "ferry.yaml")
             }
@@ -118,6 +131,115 @@ struct PasswordFileTests {
                 try ConfigLoader.parse(yaml: config("{password_file: \(directory)/locked}"), path: "ferry.yaml")
             }
             #expect(error.message == "cannot read \(directory)/locked: Permission denied")
+        }
+    }
+
+    // MARK: - Permissions, as OpenSSH checks a private key and sudo its sudoers
+
+    @Test(arguments: [0o600, 0o400, 0o640, 0o440, 0o700, 0o750, 0o4600])
+    func aFileOnlyItsOwnerAndGroupCanReadIsAccepted(mode: Int) throws {
+        try withTemporaryDirectory { directory in
+            try write("pw\n", to: directory + "/check.secret", mode: mode)
+            let loaded = try ConfigLoader.parse(yaml: config("{password_file: check.secret}"), path: directory + "/ferry.yaml")
+            #expect(loaded.health.auth?.password == "pw")
+        }
+    }
+
+    @Test(arguments: [
+        (0o644, "is readable by others (mode 0644)", "chmod 640"),
+        (0o604, "is readable by others (mode 0604)", "chmod 600"),
+        (0o602, "is writable by others (mode 0602)", "chmod 600"),
+        (0o601, "is executable by others (mode 0601)", "chmod 600"),
+        (0o660, "is writable by its group (mode 0660)", "chmod 640"),
+        (0o620, "is writable by its group (mode 0620)", "chmod 600"),
+        (0o666, "is writable by its group and readable and writable by others (mode 0666)", "chmod 640"),
+        (0o777, "is writable by its group and readable and writable and executable by others (mode 0777)", "chmod 640"),
+        (0o1604, "is readable by others (mode 1604)", "chmod 600"),
+    ])
+    func aFileOthersCanReadOrWriteIsRefusedWithTheFix(mode: Int, problem: String, fix: String) throws {
+        try withTemporaryDirectory { directory in
+            let file = directory + "/stats.secret"
+            try write("admin-pw\n", to: file, mode: mode)
+            let error = try refusal("{username: admin, password_file: stats.secret}", section: "stats", in: directory)
+            #expect(error.description == "\(directory)/ferry.yaml:2: stats.auth.password_file: \(file) \(problem); "
+                    + "a secret must not be readable or writable by others, nor writable by its group: \(fix) \(file)")
+        }
+    }
+
+    @Test func theFixInTheMessageMakesTheFileAcceptable() throws {
+        try withTemporaryDirectory { directory in
+            let file = directory + "/check.secret"
+            try write("pw", to: file, mode: 0o664)
+            let error = try refusal("{password_file: \(file)}", in: directory)
+            let command = try #require(error.message.split(separator: ": ").last?.split(separator: " "))
+            #expect(command.first == "chmod" && command.last.map(String.init) == file)
+            try chmod(file, Int(command[1], radix: 8)!)
+            #expect(try ConfigLoader.parse(yaml: config("{password_file: \(file)}"), path: "ferry.yaml").health.auth?.password == "pw")
+        }
+    }
+
+    @Test func aFIFOIsRefusedWithoutWaitingForAWriter() throws {
+        try withTemporaryDirectory { directory in
+            let fifo = directory + "/check.secret"
+            try #require(mkfifo(fifo, 0o600) == 0)
+            let error = try refusal("{password_file: \(fifo)}", in: directory)
+            #expect(error.key == "health.auth.password_file")
+            #expect(error.message == "\(fifo) is a FIFO, not a regular file")
+        }
+    }
+
+    @Test(arguments: [("/dev/null", "a character device"), ("/", "a directory")])
+    func aSpecialFileIsRefused(path: String, kind: String) throws {
+        try withTemporaryDirectory { directory in
+            let error = try refusal("{password_file: \(path)}", in: directory)
+            #expect(error.message == "\(path) is \(kind), not a regular file")
+        }
+    }
+
+    @Test func aSymlinkIsJudgedByItsTarget() throws {
+        try withTemporaryDirectory { directory in
+            try write("pw\n", to: directory + "/target", mode: 0o600)
+            try FileManager.default.createSymbolicLink(atPath: directory + "/link", withDestinationPath: "target")
+            let loaded = try ConfigLoader.parse(yaml: config("{password_file: link}"), path: directory + "/ferry.yaml")
+            #expect(loaded.health.auth == Credentials(username: nil, passwordFile: directory + "/link", password: "pw"))
+
+            // The link's own mode (0777 on Linux) does not matter; the target's does.
+            try chmod(directory + "/target", 0o644)
+            let error = try refusal("{password_file: link}", in: directory)
+            #expect(error.message.hasPrefix("\(directory)/link is readable by others (mode 0644)"), "\(error.message)")
+        }
+    }
+
+    @Test(arguments: ["missing", "self"])
+    func aDanglingOrLoopingSymlinkNamesTheFile(target: String) throws {
+        try withTemporaryDirectory { directory in
+            try FileManager.default.createSymbolicLink(atPath: directory + "/self", withDestinationPath: target)
+            let error = try refusal("{password_file: self}", in: directory)
+            let reason = target == "self" ? "Too many levels of symbolic links" : "No such file or directory"
+            #expect(error.message == "cannot read \(directory)/self: \(reason)")
+        }
+    }
+
+    /// As root, makes this thread's file accesses those of `nobody` (setfsuid is per thread, and
+    /// leaving uid 0 drops CAP_DAC_OVERRIDE), so root can see what an unprivileged daemon sees.
+    @Test func aFileTheDaemonsUserCannotReadIsReportedWithItsName() throws {
+        guard getuid() == 0 else { return }  // anUnreadableFileReportsTheSystemError covers this case
+        typealias SetFSUID = @convention(c) (UInt32) -> Int32
+        let setfsuid = unsafeBitCast(try #require(dlsym(nil, "setfsuid")), to: SetFSUID.self)  // nil: RTLD_DEFAULT
+        try withTemporaryDirectory { directory in
+            try chmod(directory, 0o755)
+            try write("pw", to: directory + "/root-only", mode: 0o600)
+            let result = Result { () throws(ConfigError) in
+                _ = setfsuid(65534)
+                defer { _ = setfsuid(0) }
+                return try ConfigLoader.parse(yaml: config("{password_file: \(directory)/root-only}"), path: "ferry.yaml")
+            }
+            #expect(setfsuid(0) == 0, "this thread is root again")
+            guard case .failure(let error) = result else {
+                Issue.record("read a 0600 root file as nobody")
+                return
+            }
+            #expect(error.description == "ferry.yaml:2: health.auth.password_file: cannot read \(directory)/root-only: Permission denied")
         }
     }
 }

@@ -24,6 +24,8 @@ struct StatsEndToEndTests {
     static func auth() throws -> (yaml: String, file: URL) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-stats-\(UUID().uuidString).secret")
         try (password + "\n").write(to: file, atomically: true, encoding: .utf8)
+        // A secret other users can read is refused at load time, like an SSH key.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
         return ("auth: { username: admin, password_file: \(file.path) }", file)
     }
 
