@@ -5,6 +5,10 @@ import Logging
 /// Applies health-check results to every server's ``ServerHealth``, logs each change, and tells the
 /// data plane which servers are routable and whose sessions to close; also applies operators'
 /// READY/DRAIN/MAINT requests. Control-loop confined.
+///
+/// Every change is one log line with an `event` field (`server_up`, `server_down`, `server_role`,
+/// `server_routable`, `server_unroutable`, `server_admin`, `backends_unavailable`,
+/// `backends_available`) and the server, from, to and reason as fields.
 final class BackendPool: EventHandler {
     private var servers: [Endpoint]
     private var selection: BackendSelection
@@ -17,6 +21,9 @@ final class BackendPool: EventHandler {
     private let monitor: ProxyMonitor
     private let publishRoutes: ([Int32]) -> Void
     private let shutDownSessions: (Int32) -> Void
+    /// Whether any server was routable at the last change, for `backends_unavailable`/`available`.
+    /// None is at start, so the first server entering the rotation logs `backends_available`.
+    private var anyRoutable = false
 
     init(config: FerryConfig, monitor: ProxyMonitor, control: ProxyControl, loop: EpollLoop, logger: Logger,
          publishRoutes: @escaping ([Int32]) -> Void, shutDownSessions: @escaping (Int32) -> Void) throws(SystemError) {
@@ -59,14 +66,17 @@ final class BackendPool: EventHandler {
         guard adminStates.indices.contains(server), adminStates[server] != state else { return }
         let address = servers[server].description
         let wasRoutable = isRoutable(server)
-        logger.notice("server \(address) admin state \(adminStates[server].rawValue) → \(state.rawValue) by \(by)",
-                      metadata: ["server": "\(address)", "event": "admin", "from": "\(adminStates[server].rawValue)", "to": "\(state.rawValue)", "by": "\(by)"])
+        let from = adminStates[server]
         adminStates[server] = state
+        logger.notice("server \(address) admin state \(from.rawValue) → \(state.rawValue) by \(by)",
+                      metadata: ["event": "server_admin", "server": "\(address)", "from": "\(from.rawValue)", "to": "\(state.rawValue)",
+                                 "by": "\(by)", "routable": .stringConvertible(isRoutable(server))])
         statuses[server].adminState = state
         statuses[server].routable = isRoutable(server)
         if wasRoutable != statuses[server].routable {
             statuses[server].lastChange = MonotonicClock.now()
             publishRoutes(routable)
+            logAvailability()
         }
         monitor.publish(statuses[server], server: server)
         if state == .maint { shutDownSessions(Int32(server)) }
@@ -99,6 +109,24 @@ final class BackendPool: EventHandler {
             statuses[index].routable = isRoutable(index)
         }
         monitor.replace(statuses)
+        logAvailability()  // removing the last routable server (or adding one) is a change too
+    }
+
+    /// `backends_unavailable` when the last routable server leaves the rotation (clients get
+    /// `-ERR ferry: no backend available`), `backends_available` when one is back.
+    private func logAvailability() {
+        let routable = self.routable
+        guard routable.isEmpty == anyRoutable else { return }
+        anyRoutable = !routable.isEmpty
+        let fields: Logger.Metadata = [
+            "event": anyRoutable ? "backends_available" : "backends_unavailable",
+            "routable": .stringConvertible(routable.count), "servers": .stringConvertible(servers.count),
+        ]
+        if anyRoutable {
+            logger.notice("backends available again: \(routable.count) of \(servers.count) servers routable", metadata: fields)
+        } else {
+            logger.error("no backend routable: all \(servers.count) servers are out of rotation, clients are refused", metadata: fields)
+        }
     }
 
     /// Every server before its first check: DOWN, not routable.
@@ -125,25 +153,37 @@ final class BackendPool: EventHandler {
             let address = servers[server].description
             switch event {
             case .statusChanged(let from, let to, let reason):
-                logger.notice("server \(address) \(from.rawValue) → \(to.rawValue): \(reason)",
-                              metadata: ["server": "\(address)", "event": "status", "from": "\(from.rawValue)", "to": "\(to.rawValue)", "reason": "\(reason)"])
+                var fields: Logger.Metadata = [
+                    "event": to == .up ? "server_up" : "server_down", "server": "\(address)", "from": "\(from.rawValue)",
+                    "to": "\(to.rawValue)", "reason": "\(reason)", "check": "\(result.code.rawValue)",
+                    "check_duration_ms": .stringConvertible(Double(result.duration.nanoseconds / 1000) / 1000),
+                ]
+                if !result.detail.isEmpty { fields["check_detail"] = "\(result.detail)" }
+                if let role = health[server].role { fields["role"] = "\(role.rawValue)" }
+                logger.log(level: to == .up ? .notice : .warning, "server \(address) \(from.rawValue) → \(to.rawValue): \(reason)",
+                           metadata: fields)
                 if from == .down { status.downtimeBeforeCurrent += .nanoseconds(now &- status.lastChange) }
                 if to == .down { status.downTransitions += 1 }
                 status.status = to
                 status.lastChange = now
             case .roleChanged(let from, let to):
                 logger.notice("server \(address) role \(from?.rawValue ?? "unknown") → \(to.rawValue)",
-                              metadata: ["server": "\(address)", "event": "role", "from": "\(from?.rawValue ?? "unknown")", "to": "\(to.rawValue)"])
+                              metadata: ["event": "server_role", "server": "\(address)", "from": "\(from?.rawValue ?? "unknown")",
+                                         "to": "\(to.rawValue)"])
             case .routableChanged(let routable, let reason):
                 guard adminStates[server] == .ready else { continue }  // already out of rotation
                 logger.notice("server \(address) \(routable ? "enters" : "leaves") rotation: \(reason)",
-                              metadata: ["server": "\(address)", "event": "rotation", "routable": "\(routable)", "reason": "\(reason)"])
+                              metadata: ["event": routable ? "server_routable" : "server_unroutable", "server": "\(address)",
+                                         "reason": "\(reason)"])
                 routesChanged = true
                 if !routable && onDown == .shutdownSessions { shutDownSessions(Int32(server)) }
             }
         }
         statuses[server] = status
         monitor.publish(status, server: server)
-        if routesChanged { publishRoutes(routable) }
+        if routesChanged {
+            publishRoutes(routable)
+            logAvailability()
+        }
     }
 }

@@ -6,6 +6,10 @@ import Logging
 /// One VRRP instance at work on the control loop: feeds the ``VRRPStateMachine`` the adverts
 /// from its ``VRRPSocket`` and its timer, and performs the actions it returns — sending adverts,
 /// adding and removing the VIPs over rtnetlink, gratuitous ARP, the notify hook.
+///
+/// Every change is one log line with an `event` field and the instance, interface and vrid as
+/// fields: `vrrp_state` (from, to, reason), `vip_added`/`vip_removed` (vip), `vrrp_priority`
+/// (tracking or step-down/restore: from, to, reason, by).
 final class VRRPSpeaker: EventHandler {
     let config: VRRPInstanceConfig
     private let loop: EpollLoop
@@ -31,6 +35,8 @@ final class VRRPSpeaker: EventHandler {
     /// router acting as master are sent at most once a second (a peer that keeps claiming master
     /// sends one advert per interval), and not right after our own takeover's burst.
     private var lastARPRefresh: UInt64?
+    /// The state the last `vrrp_state` event reported, for the next one's `from`.
+    private var reportedState = "INIT"
 
     init(config: VRRPInstanceConfig, loop: EpollLoop, addresses: VirtualAddressManager, logger: Logger,
          publish: @escaping (VRRPInstanceSnapshot) -> Void) {
@@ -39,7 +45,9 @@ final class VRRPSpeaker: EventHandler {
         self.addresses = addresses
         self.publish = publish
         var logger = logger
-        logger[metadataKey: "vrrp"] = "\(config.name)"
+        logger[metadataKey: "instance"] = "\(config.name)"
+        logger[metadataKey: "interface"] = "\(config.interface)"
+        logger[metadataKey: "vrid"] = .stringConvertible(config.vrid)
         self.logger = logger
         virtualIPs = config.virtualIPs.compactMap { IPv4Address.parseCIDR($0) }
         destinations = config.unicastPeers.isEmpty ? [.vrrpMulticast] : config.unicastPeers.compactMap(IPv4Address.init)
@@ -67,11 +75,15 @@ final class VRRPSpeaker: EventHandler {
             self.socket = socket
             arp = try? GratuitousARP(interface: config.interface)
             for vip in virtualIPs where try addresses.removeIfPresent(vip.address.rawValue, from: config.interface) {
-                logger.warning("removed \(vip.address) from \(config.interface), left by an earlier run")
+                logger.warning("removed \(vip.address) from \(config.interface), left by an earlier run",
+                               metadata: ["event": "vip_removed", "vip": "\(vip.address)/\(vip.prefixLength)",
+                                          "reason": "left by an earlier run"])
             }
         } catch {
             fault = "\(error)"
-            logger.error("VRRP instance \(config.name) cannot start: \(error)")
+            logger.error("VRRP \(config.name) → FAULT: cannot start: \(error)",
+                         metadata: ["event": "vrrp_state", "from": "\(reportedState)", "to": "FAULT", "reason": "cannot start: \(error)"])
+            reportedState = "FAULT"
             publish(snapshot)
             return
         }
@@ -79,7 +91,9 @@ final class VRRPSpeaker: EventHandler {
         machine = VRRPStateMachine(configuration: configuration)
         filter = VRRPAdvertisementFilter(configuration: configuration, unicastPeers: config.unicastPeers.compactMap(IPv4Address.init),
                                          localAddresses: [primary])
-        logger.info("VRRP instance \(config.name) on \(config.interface) from \(primary), vrid \(config.vrid), v\(config.version), priority \(config.priority)")
+        logger.info("VRRP instance \(config.name) on \(config.interface) from \(primary), vrid \(config.vrid), v\(config.version), priority \(config.priority)",
+                    metadata: ["event": "vrrp_start", "address": "\(primary)", "version": .stringConvertible(config.version),
+                               "priority": .stringConvertible(config.priority)])
         handle(.startup)
     }
 
@@ -94,17 +108,23 @@ final class VRRPSpeaker: EventHandler {
     /// Tracking and step-down both act through the effective priority.
     func setTracking(down: Bool) {
         guard down != trackingDown else { return }
+        let from = effectivePriority()
         trackingDown = down
-        logger.notice("\(down ? "no backend routable" : "backends routable again"): effective priority \(effectivePriority())",
-                      metadata: ["event": "track"])
+        let reason = down ? "no backend routable" : "backends routable again"
+        logger.notice("VRRP \(config.name): \(reason): effective priority \(from) → \(effectivePriority())",
+                      metadata: ["event": "vrrp_priority", "from": .stringConvertible(Int(from)),
+                                 "to": .stringConvertible(Int(effectivePriority())), "reason": "\(down ? "tracking_down" : "tracking_up")"])
         handle(.setEffectivePriority(effectivePriority()))
     }
 
     func setSteppedDown(_ value: Bool, by: String) {
         guard value != steppedDown else { return }
+        let from = effectivePriority()
         steppedDown = value
-        logger.notice("\(value ? "step down" : "restore") by \(by): effective priority \(effectivePriority())",
-                      metadata: ["event": "admin"])
+        logger.notice("VRRP \(config.name): \(value ? "step down" : "restore") by \(by): effective priority \(from) → \(effectivePriority())",
+                      metadata: ["event": "vrrp_priority", "from": .stringConvertible(Int(from)),
+                                 "to": .stringConvertible(Int(effectivePriority())), "reason": "\(value ? "step_down" : "restore")",
+                                 "by": "\(by)"])
         handle(.setEffectivePriority(effectivePriority()))
     }
 
@@ -124,7 +144,7 @@ final class VRRPSpeaker: EventHandler {
             do {
                 datagram = try socket.receive()
             } catch {
-                logger.error("VRRP receive failed: \(error)")
+                logger.error("VRRP receive failed: \(error)", metadata: ["event": "vrrp_receive_failed", "error": "\(error)"])
                 return
             }
             guard let datagram else { return }
@@ -164,7 +184,8 @@ final class VRRPSpeaker: EventHandler {
         let key = "\(mismatch)"
         if let last = lastMismatchWarning[key], loop.now &- last < 10_000_000_000 { return }
         lastMismatchWarning[key] = loop.now
-        logger.warning("VRRP configuration mismatch (split-brain risk): \(mismatch)", metadata: ["event": "mismatch"])
+        logger.warning("VRRP configuration mismatch (split-brain risk): \(mismatch)",
+                       metadata: ["event": "vrrp_mismatch", "mismatch": "\(mismatch)"])
     }
 
     private func handle(_ event: VRRPEvent) {
@@ -196,7 +217,8 @@ final class VRRPSpeaker: EventHandler {
                     try socket?.send(packet.encode(source: primary, destination: destination),
                                      to: destination.rawValue, source: primary.rawValue)
                 } catch {
-                    logger.error("cannot send VRRP advert to \(destination): \(error)")
+                    logger.error("cannot send VRRP advert to \(destination): \(error)",
+                                 metadata: ["event": "vrrp_send_failed", "destination": "\(destination)", "error": "\(error)"])
                 }
             }
         case .becomeMaster(let reason):
@@ -211,18 +233,25 @@ final class VRRPSpeaker: EventHandler {
             for vip in virtualIPs {
                 do {
                     try addresses.add(vip.address.rawValue, prefixLength: UInt8(vip.prefixLength), to: config.interface)
+                    logger.notice("added \(vip.address)/\(vip.prefixLength) to \(config.interface)",
+                                  metadata: ["event": "vip_added", "vip": "\(vip.address)/\(vip.prefixLength)"])
                 } catch let error where error.errno == EEXIST {
                     continue
                 } catch {
-                    logger.error("cannot add \(vip.address)/\(vip.prefixLength) to \(config.interface): \(error)")
+                    logger.error("cannot add \(vip.address)/\(vip.prefixLength) to \(config.interface): \(error)",
+                                 metadata: ["event": "vip_add_failed", "vip": "\(vip.address)/\(vip.prefixLength)", "error": "\(error)"])
                 }
             }
         case .removeVirtualAddresses:
             for vip in virtualIPs {
                 do {
-                    _ = try addresses.removeIfPresent(vip.address.rawValue, from: config.interface)
+                    if try addresses.removeIfPresent(vip.address.rawValue, from: config.interface) {
+                        logger.notice("removed \(vip.address)/\(vip.prefixLength) from \(config.interface)",
+                                      metadata: ["event": "vip_removed", "vip": "\(vip.address)/\(vip.prefixLength)"])
+                    }
                 } catch {
-                    logger.error("cannot remove \(vip.address) from \(config.interface): \(error)")
+                    logger.error("cannot remove \(vip.address) from \(config.interface): \(error)",
+                                 metadata: ["event": "vip_remove_failed", "vip": "\(vip.address)/\(vip.prefixLength)", "error": "\(error)"])
                 }
             }
         case .sendGratuitousARP:
@@ -246,7 +275,7 @@ final class VRRPSpeaker: EventHandler {
         if lastMismatchWarning[key].map({ now &- $0 >= 10_000_000_000 }) ?? true {
             lastMismatchWarning[key] = now
             logger.notice("VRRP \(config.name): \(other) acted as master too (lower priority or resigning); sending gratuitous ARPs again",
-                          metadata: ["event": "vrrp_arp_refresh", "instance": "\(config.name)"])
+                          metadata: ["event": "vrrp_arp_refresh", "other": "\(other)"])
         }
         announce(term: masterTerm, count: config.garp.count)
     }
@@ -258,7 +287,8 @@ final class VRRPSpeaker: EventHandler {
                 do {
                     try arp.announce(vip.address.rawValue)
                 } catch {
-                    logger.warning("gratuitous ARP for \(vip.address) failed: \(error)")
+                    logger.warning("gratuitous ARP for \(vip.address) failed: \(error)",
+                                   metadata: ["event": "garp_failed", "vip": "\(vip.address)", "error": "\(error)"])
                 }
             }
         }
@@ -273,8 +303,9 @@ final class VRRPSpeaker: EventHandler {
     }
 
     private func transition(to state: String, reason: String) {
-        logger.notice("VRRP \(config.name) → \(state): \(reason)",
-                      metadata: ["event": "vrrp_state", "instance": "\(config.name)", "state": "\(state)", "reason": "\(reason)"])
+        logger.notice("VRRP \(config.name) \(reportedState) → \(state): \(reason)",
+                      metadata: ["event": "vrrp_state", "from": "\(reportedState)", "to": "\(state)", "reason": "\(reason)"])
+        reportedState = state
         guard let notify = config.notify else { return }
         // Run the hook without waiting for it; its failure is logged, never fatal.
         let process = Process()
@@ -283,13 +314,16 @@ final class VRRPSpeaker: EventHandler {
         let logger = logger
         process.terminationHandler = { finished in
             if finished.terminationStatus != 0 {
-                logger.warning("notify \(notify) \(state) exited with \(finished.terminationStatus)")
+                logger.warning("notify \(notify) \(state) exited with \(finished.terminationStatus)",
+                               metadata: ["event": "vrrp_notify_failed", "notify": "\(notify)", "state": "\(state)",
+                                          "exit_status": .stringConvertible(Int(finished.terminationStatus))])
             }
         }
         do {
             try process.run()
         } catch {
-            logger.warning("cannot run notify \(notify): \(error)")
+            logger.warning("cannot run notify \(notify): \(error)",
+                           metadata: ["event": "vrrp_notify_failed", "notify": "\(notify)", "state": "\(state)", "error": "\(error)"])
         }
     }
 }

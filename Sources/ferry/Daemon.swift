@@ -10,14 +10,17 @@ import VRRP
 enum Daemon {
     /// SIGHUP: read the file again; an invalid file is rejected and the running configuration
     /// stays. Servers, checks, timeouts, retries and maxconn change in place; the rest is named
-    /// in a warning as needing a restart (VRRP is never disturbed by a reload).
-    static func reload(_ path: String?, proxy: ProxyServer?, running: FerryConfig, logger: Logger) {
+    /// in the event as needing a restart (VRRP is never disturbed by a reload). One event either
+    /// way: `config_reloaded` or `config_rejected`. `running` is the configuration in force: the
+    /// one started with, with the proxy's part updated by every reload applied since.
+    static func reload(_ path: String?, proxy: ProxyServer?, running: inout FerryConfig, logger: Logger) {
         guard let path, let proxy else { return }
         let new: FerryConfig
         do {
             new = try ConfigLoader.load(path: path)
         } catch {
-            logger.error("SIGHUP: configuration rejected, keeping the running one: \(error)", metadata: ["event": "reload"])
+            logger.error("SIGHUP: configuration rejected, keeping the running one: \(error)",
+                         metadata: ["event": "config_rejected", "config": "\(path)", "error": "\(error)"])
             return
         }
         do {
@@ -25,12 +28,33 @@ enum Daemon {
             if new.vrrp != running.vrrp { notApplied.append("vrrp") }
             if new.stats != running.stats { notApplied.append("stats") }
             if new.log != running.log { notApplied.append("log") }
-            if !notApplied.isEmpty {
-                logger.warning("SIGHUP: changes to \(notApplied.joined(separator: ", ")) need a restart and were not applied",
-                               metadata: ["event": "reload"])
-            }
+            let added = new.backends.servers.filter { !running.backends.servers.contains($0) }.map(\.description)
+            let removed = running.backends.servers.filter { !new.backends.servers.contains($0) }.map(\.description)
+            // What a restart would still change stays as it was, so the next reload names it again.
+            let (listen, threads, vrrp, stats, log) = (running.proxy.listen, running.proxy.threads, running.vrrp, running.stats, running.log)
+            running = new
+            (running.proxy.listen, running.proxy.threads, running.vrrp, running.stats, running.log) = (listen, threads, vrrp, stats, log)
+            let restart = notApplied.isEmpty ? "" : "; changes to \(notApplied.joined(separator: ", ")) need a restart and were not applied"
+            logger.log(level: notApplied.isEmpty ? .notice : .warning,
+                       "SIGHUP: configuration reloaded, servers added: \(list(added)), removed: \(list(removed))\(restart)",
+                       metadata: ["event": "config_reloaded", "config": "\(path)",
+                                  "servers_added": .array(added.map { .string($0) }),
+                                  "servers_removed": .array(removed.map { .string($0) }),
+                                  "restart_needed": .array(notApplied.map { .string($0) })])
         } catch {
-            logger.error("SIGHUP: cannot apply the configuration: \(error)", metadata: ["event": "reload"])
+            logger.error("SIGHUP: configuration rejected, cannot apply it: \(error)",
+                         metadata: ["event": "config_rejected", "config": "\(path)", "error": "\(error)"])
+        }
+    }
+
+    private static func list(_ items: [String]) -> String { items.isEmpty ? "none" : items.joined(separator: ", ") }
+
+    static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGTERM: "SIGTERM"
+        case SIGINT: "SIGINT"
+        case SIGHUP: "SIGHUP"
+        default: "signal \(signal)"
         }
     }
 
@@ -41,23 +65,26 @@ enum Daemon {
         var proxy: ProxyServer?
         var vrrp: VRRPService?
         var stopping = false
+        var running = config
         var exitCode: Int32 = 0
         // Before any thread starts, so every thread inherits the blocked mask.
         let signals = try SignalWatcher(loop: loop, signals: [SIGTERM, SIGINT, SIGHUP]) { signal in
             switch signal {
             case SIGHUP:
-                reload(config.path, proxy: proxy, running: config, logger: logger)
+                reload(config.path, proxy: proxy, running: &running, logger: logger)
             case _ where stopping:
-                logger.notice("second stop signal: exiting now")
+                logger.notice("second stop signal: exiting now", metadata: ["event": "stop_forced", "signal": "\(signalName(signal))"])
                 exitCode = 130
                 loop.stop()
             default:
                 stopping = true
-                logger.notice("\(signal == SIGTERM ? "SIGTERM" : "SIGINT"): shutting down")
+                logger.notice("\(signalName(signal)): shutting down",
+                              metadata: ["event": "stopping", "signal": "\(signalName(signal))",
+                                         "grace_seconds": .stringConvertible(Double(running.proxy.shutdownGrace.nanoseconds) / 1e9)])
                 // The VIP moves first (priority-0 advert: the peer takes over after Skew_Time),
                 // then the sessions still here get their grace period.
                 vrrp?.stop()
-                proxy?.shutdown(grace: config.proxy.shutdownGrace) { loop.stop() }
+                proxy?.shutdown(grace: running.proxy.shutdownGrace) { loop.stop() }
             }
         }
         let server = try ProxyServer(config: config, controlLoop: loop, logger: logger)
@@ -75,10 +102,12 @@ enum Daemon {
                                 vrrp: vrrp.map { VRRPStatsAdapter(monitor: $0.monitor) })
         try stats.startInBackground()
         defer { stats.stop() }
-        logger.info("ferry \(FerryVersion.current) started", metadata: ["config": "\(config.path ?? "-")"])
+        logger.notice("ferry \(FerryVersion.current) started",
+                      metadata: ["event": "start", "version": "\(FerryVersion.current)", "config": "\(config.path ?? "-")",
+                                 "pid": .stringConvertible(Int(getpid()))])
         withExtendedLifetime(signals) { loop.run() }
         vrrp?.stop()  // after a second signal; a no-op when already stopped
-        logger.info("ferry stopped")
+        logger.notice("ferry stopped", metadata: ["event": "stop", "exit_code": .stringConvertible(Int(exitCode))])
         return exitCode
     }
 }

@@ -27,7 +27,7 @@ extension Ferry {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 throw ExitCode(1)
             }
-            let format: FerryLogHandler.Format = loaded.log.format == .json ? .json : .text
+            let format: LogLineFormatter.Format = loaded.log.format == .json ? .json : .text
             let level = Logger.Level(rawValue: loaded.log.level.rawValue) ?? .info
             LoggingSystem.bootstrap { label in FerryLogHandler(logLevel: level, label: label, format: format) }
             do {
@@ -36,7 +36,7 @@ extension Ferry {
             } catch let error as ExitCode {
                 throw error
             } catch {
-                Logger(label: "ferry").critical("cannot start: \(error)")
+                Logger(label: "ferry").critical("cannot start: \(error)", metadata: ["event": "start_failed", "error": "\(error)"])
                 throw ExitCode(1)
             }
         }

@@ -1,0 +1,1 @@
+../../../Sources/ferry/LogLineFormatter.swift
