@@ -29,9 +29,11 @@ final class FerryProcess {
 
     /// Starts Ferry on a free loopback port in front of `servers`; `extra` is YAML appended to the
     /// config (indented sections such as `health:`), `timeouts` goes under `proxy.timeouts`, `stats`
-    /// (YAML lines such as `auth: {...}`) under `stats:`; `statsPort` picks the stats port instead of a free one.
+    /// (YAML lines such as `auth: {...}`) under `stats:`; `statsPort` picks the stats port instead of a free one;
+    /// `launcher` is a command that execs ferry after it (e.g. `["prlimit", "--nofile=256:256", "--"]`),
+    /// so the process id stays ferry's.
     init(servers: [Int], threads: Int = 2, timeouts: String = "", extra: String = "", maxconn: Int = 10000,
-         stats: String = "", statsPort: Int? = nil) throws {
+         stats: String = "", statsPort: Int? = nil, launcher: [String] = []) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else { throw Failure.binaryMissing(Self.binary) }
         let ports = try FreePorts.find(2, alsoFreeAtOffset: nil)
         port = ports[0]
@@ -54,7 +56,8 @@ final class FerryProcess {
             \(extra)
             """
         try yaml.write(to: configFile, atomically: true, encoding: .utf8)
-        process = try ChildProcess(Self.binary, ["run", "--config", configFile.path],
+        let command = launcher + [Self.binary, "run", "--config", configFile.path]
+        process = try ChildProcess(command[0], Array(command.dropFirst()),
                                    logFile: directory.appendingPathComponent("ferry.log"))
     }
 
@@ -81,6 +84,22 @@ final class FerryProcess {
     var openSockets: Int {
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/fd")) ?? []
         return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process.pid)/fd/\($0)"))?.hasPrefix("socket:") == true }.count
+    }
+
+    /// Every open descriptor in Ferry's process (sockets, pipes, epoll, eventfds, files), from /proc.
+    var openDescriptors: Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/fd")) ?? []).count
+    }
+
+    /// CPU time used so far (user + system), from /proc/PID/stat.
+    var cpuTime: Duration {
+        let stat = (try? String(contentsOfFile: "/proc/\(process.pid)/stat", encoding: .utf8)) ?? ""
+        // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
+        guard let close = stat.lastIndex(of: ")") else { return .zero }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return .zero }
+        let ticks = sysconf(Int32(_SC_CLK_TCK))
+        return .milliseconds((user + system) * 1000 / max(ticks, 1))
     }
 
     /// Resident memory in KiB, from /proc/PID/status.
