@@ -27,8 +27,11 @@ public struct HealthCheckExchange: Sendable {
     public let request: [UInt8]
 
     /// The most reply bytes kept while waiting for a complete reply; far more than any
-    /// `ROLE` reply, so a server streaming garbage fails the check instead of growing memory.
-    public static let maxBufferedBytes = 1 << 20
+    /// `ROLE` reply (a master with 1,000 replicas answers ~45 KB), so a server streaming
+    /// garbage fails the check instead of growing memory. Kept small because the reader
+    /// rescans the buffer on every read: at 1 MiB, one flooding server cost the control
+    /// loop (which also sends VRRP adverts) most of a second per check in a debug build.
+    public static let maxBufferedBytes = 64 * 1024
 
     /// Details are clipped to this many characters so one odd reply cannot flood logs or the stats page.
     public static let maxDetailLength = 80

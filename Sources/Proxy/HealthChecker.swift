@@ -72,14 +72,13 @@ final class HealthChecker: EventHandler {
         guard !stopped, epoch == self.epoch else { return }
         let started = MonotonicClock.now()
         loop.schedule(at: started &+ interval) { [unowned self] in check(server, epoch: epoch) }
-        if probes[server].fd >= 0 { abandon(server) }  // a check still running past its interval
+        // A check still running at the next interval has timed out (timeout == interval, or its
+        // timer is due in the same loop turn): report it so, or a silent server would never fail.
+        if probes[server].fd >= 0 { timedOut(server) }
         probes[server].exchange = HealthCheckExchange(credentials: credentials)
         probes[server].started = started
         probes[server].generation = (probes[server].generation &+ 1) & 0x3F_FFFF
-        probes[server].timeout = loop.schedule(after: timeout) { [unowned self] in
-            finish(server, probes[server].connecting ? .l4tout : .l7tout,
-                   probes[server].connecting ? "connect timeout" : "no complete reply in time")
-        }
+        probes[server].timeout = loop.schedule(after: timeout) { [unowned self] in timedOut(server) }
         let fd: Int32
         do {
             switch try TCPSocket.connect(to: servers[server]) {
@@ -146,6 +145,11 @@ final class HealthChecker: EventHandler {
                 return
             }
         }
+    }
+
+    private func timedOut(_ server: Int) {
+        let connecting = probes[server].connecting
+        finish(server, connecting ? .l4tout : .l7tout, connecting ? "connect timeout" : "no complete reply in time")
     }
 
     private func finish(_ server: Int, _ code: CheckCode, _ detail: String, role: RedisRole? = nil) {
