@@ -159,4 +159,44 @@ struct StructuredLogTests {
         let down = events.first { $0["event"] as? String == "server_down" }
         #expect(["L4TOUT", "L7TOUT"].contains(down?["check"] as? String ?? ""), "\(String(describing: down))")
     }
+
+    /// Under systemd (`JOURNAL_STREAM` names stderr) every line starts with its syslog priority,
+    /// which journald strips and stores as PRIORITY; the rest of the line is the JSON object.
+    @Test func theJournalGetsEachLinesSyslogPriority() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-journal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ports = try FreePorts.find(2, alsoFreeAtOffset: nil)
+        let config = directory.appendingPathComponent("ferry.yaml")
+        try """
+            proxy: {listen: ["127.0.0.1:\(ports[0])"], threads: 1}
+            stats: {listen: "127.0.0.1:\(ports[1])"}
+            backends: {servers: ["127.0.0.1:1"]}
+            log: {format: json}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let logFile = directory.appendingPathComponent("ferry.log")
+        try #require(FileManager.default.createFile(atPath: logFile.path, contents: nil))
+        var info = stat()
+        try #require(stat(logFile.path, &info) == 0)
+        var environment = ProcessInfo.processInfo.environment
+        environment["JOURNAL_STREAM"] = "\(info.st_dev):\(info.st_ino)"
+        let ferry = try ChildProcess(FerryProcess.binary, ["run", "--config", config.path], logFile: logFile, environment: environment)
+        defer { ferry.kill() }
+        let read = { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+        try E2E.waitUntil("the start event", timeout: .seconds(10)) { read().contains(#""event":"start""#) }
+        ferry.stop(grace: .seconds(5))
+
+        let priorities = ["trace": 7, "debug": 7, "info": 6, "notice": 5, "warning": 4, "error": 3, "critical": 2]
+        let lines = read().split(separator: "\n")
+        #expect(lines.count >= 3)
+        for line in lines {
+            guard let match = line.wholeMatch(of: /<([0-7])>(\{.*\})/) else {
+                Issue.record("no priority prefix: \(line)")
+                continue
+            }
+            let object = try JSONSerialization.jsonObject(with: Data(match.2.utf8)) as? [String: Any]
+            #expect(priorities[object?["level"] as? String ?? ""] == Int(match.1), "\(line)")
+        }
+        #expect(lines.contains { $0.hasPrefix(#"<5>{"time":"#) && $0.contains(#""event":"start""#) })
+    }
 }
