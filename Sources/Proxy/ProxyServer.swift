@@ -131,11 +131,7 @@ public final class ProxyServer {
             mailbox.send(.reconfigure(settings, remap: remap.map(Int32.init), routes: routes))
         }
         checker.reconfigure(servers: backends, config: new.health)
-        let added = new.backends.servers.filter { !oldServers.contains($0) }
-        let removed = oldServers.filter { !new.backends.servers.contains($0) }
-        logger.notice("configuration reloaded", metadata: [
-            "event": "reload", "servers_added": "\(added.map(\.description))", "servers_removed": "\(removed.map(\.description))",
-        ])
+        // The daemon logs the one `config_reloaded` event, with what changed.
         let listen = config.proxy.listen, threads = config.proxy.threads
         config = new
         config.proxy.listen = listen  // what is actually bound

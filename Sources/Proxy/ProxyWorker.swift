@@ -44,6 +44,10 @@ final class ProxyWorker: EventHandler {
     private var listeners: [Listener]
     private var acceptBlockedUntilSweep = false
     private var acceptBackingOff = false
+    /// Since when accepts have been failing (EMFILE…), and how often: one event when they start
+    /// failing and one when they work again, not a line every 100 ms.
+    private var acceptPausedSince: UInt64?
+    private var acceptFailures = 0
     private let sessions = SessionTable()
     private var rotation = RoundRobin()
     private var counters: WorkerCounters
@@ -199,6 +203,7 @@ final class ProxyWorker: EventHandler {
                 }
                 let fd = cln_accept4(listeners[index].fd, nil, nil)
                 if fd >= 0 {
+                    if acceptPausedSince != nil { acceptsResumed() }
                     budget -= 1
                     startSession(client: fd)
                     continue
@@ -206,6 +211,7 @@ final class ProxyWorker: EventHandler {
                 limiter.release()
                 switch cln_errno() {
                 case EAGAIN:
+                    if acceptPausedSince != nil { acceptsResumed() }
                     listeners[index].readable = false
                 case EINTR, ECONNABORTED, EPROTO:
                     continue
@@ -213,7 +219,12 @@ final class ProxyWorker: EventHandler {
                     // EMFILE, ENFILE, ENOBUFS, ENOMEM: back off instead of spinning on a full table.
                     counters.frontend.acceptErrors += 1
                     dirty = true
-                    logger.warning("accept failed, pausing 100 ms", metadata: ["error": "\(SystemError.describe(code))"])
+                    acceptFailures += 1
+                    if acceptPausedSince == nil {
+                        acceptPausedSince = loop.now
+                        logger.warning("accept failed: pausing accepts, retrying every 100 ms",
+                                       metadata: ["event": "accept_paused", "error": "\(SystemError.describe(code))"])
+                    }
                     acceptBackingOff = true
                     loop.schedule(after: Self.acceptBackoff) { [unowned self] in
                         acceptBackingOff = false
@@ -223,6 +234,15 @@ final class ProxyWorker: EventHandler {
                 }
             }
         }
+    }
+
+    private func acceptsResumed() {
+        let pausedMilliseconds = (loop.now &- (acceptPausedSince ?? loop.now)) / 1_000_000
+        logger.notice("accepting again after \(pausedMilliseconds) ms",
+                      metadata: ["event": "accept_resumed", "paused_ms": .stringConvertible(pausedMilliseconds),
+                                 "failures": .stringConvertible(acceptFailures)])
+        acceptPausedSince = nil
+        acceptFailures = 0
     }
 
     private func startSession(client fd: Int32) {

@@ -176,13 +176,14 @@ struct StatsResponder: HTTPResponder {
             return Self.text(.badRequest, "\(error)\n")
         }
         let by = "admin from \(peer)"
-        let metadata: Logger.Metadata = ["peer": "\(peer)", "user": "\(user)", "event": "admin"]
+        let metadata: Logger.Metadata = ["peer": "\(peer)", "user": "\(user)", "event": "admin_request"]
         var location = settings.statsPath
         switch action {
         case .setServer(let state, let server):
             let backends = source.proxy().backends
             guard backends.indices.contains(server) else { return Self.text(.badRequest, "no server \(server)\n") }
-            logger.notice("stats: \(user) from \(peer) sets server \(backends[server].status.address) \(state.rawValue)",
+            // The request; the state change itself is the pool's `server_admin` event.
+            logger.info("stats: \(user) from \(peer) sets server \(backends[server].status.address) \(state.rawValue)",
                           metadata: metadata.merging(["server": "\(backends[server].status.address)",
                                                       "to": "\(state.rawValue)"]) { $1 })
             proxyAdmin.setAdminState(state, server: server, by: by)
@@ -190,7 +191,7 @@ struct StatsResponder: HTTPResponder {
         case .vrrpStepDown(let instance), .vrrpRestore(let instance):
             let stepDown = action == .vrrpStepDown(instance: instance)
             guard let vrrp = source.vrrp else { return Self.text(.notFound, "VRRP is not configured\n") }
-            logger.notice("stats: \(user) from \(peer) \(stepDown ? "steps down" : "restores") VRRP instance \(instance)",
+            logger.info("stats: \(user) from \(peer) \(stepDown ? "steps down" : "restores") VRRP instance \(instance)",
                           metadata: metadata.merging(["instance": "\(instance)"]) { $1 })
             let known = stepDown ? vrrp.stepDown(instance: instance, by: by) : vrrp.restore(instance: instance, by: by)
             guard known else { return Self.text(.notFound, "no VRRP instance \(instance)\n") }
