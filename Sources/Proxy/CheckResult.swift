@@ -1,4 +1,5 @@
 import Config
+import Glibc
 
 /// The role a Redis server reports in its `ROLE` reply.
 ///
@@ -75,12 +76,24 @@ public struct CheckResult: Sendable, Equatable {
     public var detail: String
     /// The role reported by `ROLE`; `nil` unless the check got that far.
     public var role: RedisRole?
+    /// The check could not even start for want of a local resource (EMFILE, ENFILE, ENOBUFS,
+    /// ENOMEM): it says nothing about the server, so it is shown but counts towards neither
+    /// `rise` nor `fall` — else a proxy out of descriptors would take every server DOWN and
+    /// keep refusing clients for `rise` intervals after the overload.
+    public var isLocalFailure: Bool
 
-    public init(code: CheckCode, duration: Duration, detail: String, role: RedisRole? = nil) {
+    public init(code: CheckCode, duration: Duration, detail: String, role: RedisRole? = nil,
+                isLocalFailure: Bool = false) {
         self.code = code
         self.duration = duration
         self.detail = detail
         self.role = role
+        self.isLocalFailure = isLocalFailure
+    }
+
+    /// Errors that mean this process is short of something, not that the server is.
+    public static func isLocalResourceError(_ code: Int32) -> Bool {
+        code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM
     }
 
     /// The duration in whole milliseconds, rounded down, as HAProxy shows it.

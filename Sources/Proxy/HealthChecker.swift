@@ -86,7 +86,9 @@ final class HealthChecker: EventHandler {
             case .inProgress(let socket): fd = socket
             }
         } catch {
-            finish(server, .l4con, SystemError.describe(error.errno))
+            let local = CheckResult.isLocalResourceError(error.errno)
+            finish(server, .l4con, (local ? "not counted, Ferry is short of resources: " : "") + SystemError.describe(error.errno),
+                   isLocalFailure: local)
             return
         }
         probes[server].fd = fd
@@ -152,10 +154,12 @@ final class HealthChecker: EventHandler {
         finish(server, connecting ? .l4tout : .l7tout, connecting ? "connect timeout" : "no complete reply in time")
     }
 
-    private func finish(_ server: Int, _ code: CheckCode, _ detail: String, role: RedisRole? = nil) {
+    private func finish(_ server: Int, _ code: CheckCode, _ detail: String, role: RedisRole? = nil,
+                        isLocalFailure: Bool = false) {
         let elapsed = MonotonicClock.now() &- probes[server].started
         abandon(server)
-        report(server, CheckResult(code: code, duration: .nanoseconds(elapsed), detail: detail, role: role))
+        report(server, CheckResult(code: code, duration: .nanoseconds(elapsed), detail: detail, role: role,
+                                   isLocalFailure: isLocalFailure))
     }
 
     private func abandon(_ server: Int) {

@@ -14,6 +14,8 @@ import Config
 ///   promoted to master joins only after `rise` checks have reported it as master.
 /// - A passing check without a role (a plain L4OK) keeps the server alive but neither
 ///   confirms nor contradicts the role.
+/// - A check that could not start for a local reason (``CheckResult/isLocalFailure``, e.g.
+///   EMFILE) is recorded as the last result and otherwise ignored.
 /// - A failing check does not touch the role: an UP server keeps receiving clients until
 ///   it goes DOWN, as in HAProxy.
 public struct ServerHealth: Sendable, Equatable {
@@ -79,6 +81,11 @@ public struct ServerHealth: Sendable, Equatable {
     /// Applies one check result; returns what changed, in order (role, then status, then
     /// routability), for logging. `selection` only decides the `routableChanged` event.
     public mutating func record(_ result: CheckResult, selection: BackendSelection) -> [HealthEvent] {
+        guard !result.isLocalFailure else {
+            // Shown as the last check, but it tells nothing about the server: no streak moves.
+            self.lastResult = result
+            return []
+        }
         let wasRoutable = self.isRoutable(for: selection)
         let previousRole = self.role
         var events: [HealthEvent] = []

@@ -179,6 +179,23 @@ struct ServerHealthTests {
         #expect(health.isRoutable(for: .master))
     }
 
+    /// A check that could not start for a local reason (EMFILE) moves no streak, in either status.
+    @Test(arguments: Self.pairs)
+    func localFailuresCountForNothing(pair: RiseFall) {
+        var health = ServerHealth(rise: pair.rise, fall: pair.fall)
+        let local = CheckResult(code: .l4con, duration: .zero, detail: "Too many open files", isLocalFailure: true)
+        for _ in 0..<pair.rise { _ = health.record(Self.result("M"), selection: .master) }
+        for _ in 0..<(pair.fall + 2) { #expect(health.record(local, selection: .master) == []) }
+        #expect(health.status == .up)
+        #expect(health.streak == 0)
+        #expect(health.isRoutable(for: .master))
+        #expect(health.lastResult == local)
+        for _ in 0..<pair.fall { _ = health.record(Self.result("X"), selection: .master) }
+        for _ in 0..<(pair.rise + 2) { _ = health.record(local, selection: .master) }
+        #expect(health.status == .down)
+        #expect(health.streak == 0)
+    }
+
     /// A server that goes down as master and comes back claiming master must pass `rise` checks again.
     @Test(arguments: Self.pairs)
     func restartedMasterMustRiseAgain(pair: RiseFall) {
