@@ -38,6 +38,10 @@ struct Flow {
 
     private static func wouldBlock(_ code: Int32) -> Bool { code == EAGAIN || code == EINTR }
 
+    /// Whether a failure returned by ``pump(from:to:buffers:pipes:peerFinished:)`` happened on the
+    /// sink (a write) rather than on the source (a read): who aborted the session.
+    static func failedOnSink(_ error: SystemError) -> Bool { error.call == "write" || error.call == "splice out" }
+
     /// Moves bytes from `source` to `sink` until one of them would block, keeping at most one
     /// block (or one pipe) in flight: the source is not read while the sink is behind.
     ///
@@ -141,7 +145,7 @@ struct Flow {
                 let written = cln_splice(pipe!.readFD, sink, pipe!.count, flags)
                 if written < 0 {
                     let code = cln_errno()
-                    guard Self.wouldBlock(code) else { return .failure(SystemError("splice", errno: code)) }
+                    guard Self.wouldBlock(code) else { return .failure(SystemError("splice out", errno: code)) }
                     sinkWritable = false
                     return .success(false)
                 }
@@ -175,7 +179,7 @@ struct Flow {
                 if code == EAGAIN {
                     sourceReadable = false
                 } else if code != EINTR {
-                    return .failure(SystemError("splice", errno: code))
+                    return .failure(SystemError("splice in", errno: code))
                 }
             }
         }

@@ -32,6 +32,10 @@ public struct BackendCounters: Sendable, Equatable {
     public var retries: UInt64 = 0
     /// Sessions closed because the server stopped being routable (`on_down: shutdown-sessions`).
     public var sessionsShutDown: UInt64 = 0
+    /// Sessions ended by an error on the client socket (reset, broken pipe): HAProxy's `cli_abrt`.
+    public var clientAborts: UInt64 = 0
+    /// Sessions ended by an error on the server socket: HAProxy's `srv_abrt`.
+    public var serverAborts: UInt64 = 0
 
     public init() {}
 
@@ -44,6 +48,8 @@ public struct BackendCounters: Sendable, Equatable {
         connectErrors += other.connectErrors
         retries += other.retries
         sessionsShutDown += other.sessionsShutDown
+        clientAborts += other.clientAborts
+        serverAborts += other.serverAborts
     }
 }
 

@@ -16,6 +16,7 @@ public final class ProxyServer {
     private let controlLoop: EpollLoop
     private let logger: Logger
     private let limiter: ConnectionLimiter
+    private let descriptors: DescriptorBudget
     private var pool: BackendPool!
     private var checker: HealthChecker!
     private var mailboxes: [Mailbox<WorkerMessage>] = []
@@ -27,11 +28,35 @@ public final class ProxyServer {
         self.config = config
         self.controlLoop = controlLoop
         self.logger = logger
-        limiter = ConnectionLimiter(limit: config.proxy.maxconn)
         threadCount = config.proxy.threads > 0 ? config.proxy.threads : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        descriptors = DescriptorBudget(limit: Self.raiseDescriptorLimit(), threads: threadCount,
+                                       listenAddresses: config.proxy.listen.count, servers: config.backends.servers.count)
+        limiter = ConnectionLimiter(limit: descriptors.maxconn(configured: config.proxy.maxconn))
         let stats = (0..<threadCount).map { _ in WorkerStats(backendCount: config.backends.servers.count) }
         control = try ProxyControl()
         monitor = ProxyMonitor(limiter: limiter, workers: stats, statuses: BackendPool.initialStatuses(config))
+        warnIfCapped(config.proxy.maxconn)
+    }
+
+    /// Raises the soft file-descriptor limit to the hard one (as HAProxy does) and returns it.
+    private static func raiseDescriptorLimit() -> Int {
+        var limits = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limits) == 0 else { return 1024 }
+        if limits.rlim_cur < limits.rlim_max {
+            var raised = limits
+            raised.rlim_cur = min(limits.rlim_max, 1 << 20)
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limits = raised }
+        }
+        return Int(clamping: limits.rlim_cur)
+    }
+
+    private func warnIfCapped(_ configured: Int) {
+        let enforced = descriptors.maxconn(configured: configured)
+        guard enforced < configured else { return }
+        logger.warning(
+            "proxy.maxconn \(configured) needs \(descriptors.needed(forMaxconn: configured)) file descriptors but the limit is \(descriptors.limit) (ulimit -n, LimitNOFILE): using maxconn \(enforced); more clients wait in the backlog",
+            metadata: ["event": "maxconn_capped", "configured": .stringConvertible(configured),
+                       "enforced": .stringConvertible(enforced), "descriptor_limit": .stringConvertible(descriptors.limit)])
     }
 
     /// Binds the listeners (one per loop and address, SO_REUSEPORT), starts the loops and the health checks.
@@ -123,7 +148,8 @@ public final class ProxyServer {
         let oldServers = config.backends.servers
         let retired = new.backends.servers.count
         let remap = oldServers.map { new.backends.servers.firstIndex(of: $0) ?? retired } + [retired]
-        limiter.limit = new.proxy.maxconn
+        limiter.limit = descriptors.maxconn(configured: new.proxy.maxconn)
+        warnIfCapped(new.proxy.maxconn)
         pool.reconfigure(new, remap: Array(remap.dropLast()))
         let routes = pool.routable
         let settings = Self.workerSettings(new, backends: backends, listenFDs: [])

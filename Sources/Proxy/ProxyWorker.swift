@@ -27,6 +27,7 @@ final class ProxyWorker: EventHandler {
     }
 
     static let noBackendReply: [UInt8] = Array("-ERR ferry: no backend available\r\n".utf8)
+    static let noResourcesReply: [UInt8] = Array("-ERR ferry: out of file descriptors, try again\r\n".utf8)
     /// How long a refused client may keep its connection open while we wait for it to read the error.
     private static let refusedLinger: UInt64 = 2_000_000_000
     private static let sweepInterval: Duration = .milliseconds(100)
@@ -336,7 +337,10 @@ final class ProxyWorker: EventHandler {
             session.pointee.server = -1
         }
         session.pointee.connecting = false
-        if Int(session.pointee.attempts) <= settings.retries {
+        if CheckResult.isLocalResourceError(error.errno) {
+            // Out of descriptors or memory here, not the server's fault: another server would fail alike.
+            refuse(slot, reply: Self.noResourcesReply)
+        } else if Int(session.pointee.attempts) <= settings.retries {
             counters.backends[backend].retries += 1
             connectToBackend(slot)
         } else {
@@ -345,14 +349,14 @@ final class ProxyWorker: EventHandler {
     }
 
     /// Tells the client in RESP that nothing can serve it, then closes once it has read that.
-    private func refuse(_ slot: Int32) {
+    private func refuse(_ slot: Int32, reply: [UInt8] = ProxyWorker.noBackendReply) {
         let session = sessions.pointer(slot)
         counters.frontend.noBackend += 1
         dirty = true
         session.pointee.refused = true
         session.pointee.clientSeen = loop.now
         let fd = session.pointee.client
-        _ = Self.noBackendReply.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        _ = reply.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         // FIN after the reply; draining what the client sent avoids a RST that could discard the reply.
         _ = shutdown(fd, Int32(SHUT_WR))
         drainRefused(slot)
@@ -387,7 +391,8 @@ final class ProxyWorker: EventHandler {
                 dirty = true
             }
             if transfer.written > 0 { session.pointee.serverSeen = loop.now }
-        case .failure:
+        case .failure(let error):
+            countAbort(backend, byServer: Flow.failedOnSink(error))
             closeSession(slot)
             return
         }
@@ -401,13 +406,19 @@ final class ProxyWorker: EventHandler {
                 dirty = true
             }
             if transfer.written > 0 { session.pointee.clientSeen = loop.now }
-        case .failure:
+        case .failure(let error):
+            countAbort(backend, byServer: !Flow.failedOnSink(error))
             closeSession(slot)
             return
         }
         if session.pointee.up.sinkShut && session.pointee.down.sinkShut {
             closeSession(slot, abortServer: false)
         }
+    }
+
+    private func countAbort(_ backend: Int, byServer: Bool) {
+        if byServer { counters.backends[backend].serverAborts += 1 } else { counters.backends[backend].clientAborts += 1 }
+        dirty = true
     }
 
     /// Closes both sockets and frees the slot. Unless the session ended normally (both sides

@@ -97,6 +97,12 @@ public enum PrometheusRenderer {
                   "Sessions closed because the server left rotation (on_down: shutdown-sessions) or went to MAINT.") {
             .uint($0.counters.sessionsShutDown)
         }
+        perServer("ferry_backend_client_aborts_total", .counter, "Sessions ended by an error on the client socket.") {
+            .uint($0.counters.clientAborts)
+        }
+        perServer("ferry_backend_server_aborts_total", .counter, "Sessions ended by an error on the server socket.") {
+            .uint($0.counters.serverAborts)
+        }
         perServer("ferry_backend_check_failures_total", .counter, "Failed health checks.") { .uint($0.status.checksFailed) }
         perServer("ferry_backend_downs_total", .counter, "UP to DOWN transitions.") {
             .uint(UInt64(max(0, $0.status.downTransitions)))

@@ -76,6 +76,8 @@ public struct StatsDocument: Codable, Sendable, Equatable {
         public var connectionErrors: UInt64
         public var retries: UInt64
         public var sessionsShutDown: UInt64
+        public var clientAborts: UInt64
+        public var serverAborts: UInt64
         public var checkFailures: UInt64
         public var downs: Int
         public var downtimeSeconds: Double
@@ -160,6 +162,8 @@ extension StatsDocument.Backend {
         try container.encode(connectionErrors, forKey: .connectionErrors)
         try container.encode(retries, forKey: .retries)
         try container.encode(sessionsShutDown, forKey: .sessionsShutDown)
+        try container.encode(clientAborts, forKey: .clientAborts)
+        try container.encode(serverAborts, forKey: .serverAborts)
         try container.encode(checkFailures, forKey: .checkFailures)
         try container.encode(downs, forKey: .downs)
         try container.encode(downtimeSeconds, forKey: .downtimeSeconds)
@@ -216,7 +220,8 @@ extension StatsDocument {
                 sessionsCurrent: counters.sessionsCurrent, sessionsMax: counters.sessionsMax,
                 sessionsTotal: counters.sessionsTotal, bytesIn: counters.bytesIn, bytesOut: counters.bytesOut,
                 connectionErrors: counters.connectErrors, retries: counters.retries,
-                sessionsShutDown: counters.sessionsShutDown, checkFailures: status.checksFailed,
+                sessionsShutDown: counters.sessionsShutDown, clientAborts: counters.clientAborts,
+                serverAborts: counters.serverAborts, checkFailures: status.checksFailed,
                 downs: status.downTransitions, downtimeSeconds: StatsFormat.seconds(snapshot.downtime(backend)),
                 lastChangeSecondsAgo: StatsFormat.seconds(snapshot.sinceLastChange(backend)))
         }

@@ -138,11 +138,7 @@ struct BackendFaultTests {
         #expect(ferry.process.isRunning)
     }
 
-    @Test(.disabled("""
-        ferry-stats/1 has no counter for sessions a server aborts: ProxyWorker.relay closes them \
-        like normal ends; needs server_aborts/client_aborts (HAProxy srv_abrt/cli_abrt) in \
-        BackendCounters, counted in ProxyWorker.relay, rendered by Stats — see issue 7 report
-        """))
+    @Test
     func resetMidStreamIsCountedAsAServerAbort() throws {
         let redis = try RedisServer()
         let faulty = try FaultyBackend(.master)

@@ -117,7 +117,7 @@ import Testing
                       "session_rate_max", "bytes_in", "bytes_out", "no_backend", "accept_errors", "pending_blocks"]),
         ("backends", ["index", "address", "role", "state", "status", "health", "admin_state", "routable", "last_check",
                       "sessions_current", "sessions_max", "sessions_total", "bytes_in", "bytes_out", "connection_errors",
-                      "retries", "sessions_shut_down", "check_failures", "downs", "downtime_seconds",
+                      "retries", "sessions_shut_down", "client_aborts", "server_aborts", "check_failures", "downs", "downtime_seconds",
                       "last_change_seconds_ago"]),
         ("last_check", ["code", "passed", "duration_ms", "detail"]),
         ("vrrp", ["name", "interface", "vrid", "state", "configured_priority", "effective_priority", "stepped_down",

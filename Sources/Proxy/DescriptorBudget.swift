@@ -1,0 +1,33 @@
+/// How many sessions the process's file-descriptor limit can hold. A session needs two (its
+/// client and its server socket) and the rest of Ferry needs some of its own, so a `maxconn`
+/// above what the limit allows would accept clients only to fail their connects with EMFILE.
+/// Capped instead (as HAProxy derives its maxconn from the limit), the extra clients wait in
+/// the kernel's backlog until a session ends.
+public struct DescriptorBudget: Equatable, Sendable {
+    /// Standard streams, the control loop and its signalfd and mailboxes, VRRP's sockets, reloads.
+    static let processReserve = 32
+    /// The stats server's own loop plus its cap on open connections (StatsConnectionGuard).
+    static let statsReserve = 8 + 128
+    /// Per data-plane loop: epoll, mailbox eventfd, one splice pipe pair.
+    static let perLoop = 4
+
+    /// The soft RLIMIT_NOFILE.
+    public var limit: Int
+    /// Descriptors kept for everything that is not a session.
+    public var reserve: Int
+
+    public init(limit: Int, threads: Int, listenAddresses: Int, servers: Int) {
+        self.limit = limit
+        // One health-check connection per server at a time.
+        reserve = Self.processReserve + Self.statsReserve + servers + threads * (Self.perLoop + listenAddresses)
+    }
+
+    /// Sessions that fit in the limit (at least one).
+    public var sessions: Int { max(1, (limit - reserve) / 2) }
+
+    /// The `maxconn` to enforce: the configured one unless the limit cannot hold it.
+    public func maxconn(configured: Int) -> Int { min(configured, sessions) }
+
+    /// Descriptors the configured `maxconn` would need.
+    public func needed(forMaxconn maxconn: Int) -> Int { reserve + 2 * maxconn }
+}
