@@ -6,6 +6,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ferry", targets: ["ferry"]),
+        // For the fuzz targets in Fuzz/ (a separate package, see bench/fuzz).
+        .library(name: "Config", targets: ["Config"]),
+        .library(name: "Proxy", targets: ["Proxy"]),
+        .library(name: "VRRP", targets: ["VRRP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

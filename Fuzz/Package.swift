@@ -1,0 +1,23 @@
+// swift-tools-version:6.0
+// libFuzzer targets for Ferry's parsers. A package of its own so the main build and CI never see
+// the sanitizer flags; `bench/fuzz` builds and runs it (see bench/README.md, "Fuzzing").
+import PackageDescription
+
+// A path dependency is named by its directory, which is whatever the checkout is called.
+let root = Context.packageDirectory.split(separator: "/").dropLast().last.map { String($0).lowercased() } ?? "ferry"
+
+let package = Package(
+    name: "FerryFuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(path: "..")],
+    targets: [
+        // VRRP/CARP packet codec, advertisement filter and capture decoder on arbitrary bytes.
+        .executableTarget(name: "FuzzVRRP", dependencies: [.product(name: "VRRP", package: root)]),
+        // RESPReader on arbitrary reply streams, and HealthCheckExchange consuming them.
+        .executableTarget(
+            name: "FuzzRESP", dependencies: [.product(name: "Proxy", package: root), .product(name: "Config", package: root)]
+        ),
+        // ConfigLoader.parse(yaml:path:) on arbitrary text.
+        .executableTarget(name: "FuzzConfig", dependencies: [.product(name: "Config", package: root)]),
+    ]
+)
