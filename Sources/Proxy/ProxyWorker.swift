@@ -254,6 +254,7 @@ final class ProxyWorker: EventHandler {
         session.pointee.serverSeen = loop.now
         counters.frontend.sessionsTotal += 1
         dirty = true
+        TCPSocket.spreadKeepAlive(fd, offset: Int32(truncatingIfNeeded: counters.frontend.sessionsTotal % 31))
         do {
             try loop.register(fd: fd, events: Self.socketEvents, handler: handler,
                               data: Self.token(.client, slot: slot, generation: session.pointee.generation))

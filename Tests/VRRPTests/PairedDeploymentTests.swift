@@ -217,7 +217,7 @@ struct PairedDeploymentTests {
         #expect(takeover != nil, "lb2 did not take the VIP\n\(lab.ferryLogTail(.lb1))\n\(lab.ferryLogTail(.lb2))")
         #expect(lab.waitFor(.lb1) { $0.state == "BACKUP" && $0.effectivePriority == 90 && $0.routable == 0 }, "\(lab.ferryLogTail(.lb1))")
         #expect(lab.waitFor(.lb2) { $0.state == "MASTER" && $0.effectivePriority == 100 })
-        #expect(lab.ferryLog(.lb1).contains("no backend routable: effective priority 90"))
+        #expect(lab.ferryLog(.lb1).contains("no backend routable: effective priority 150 → 90"))
         Thread.sleep(forTimeInterval: 1.5)
         let cut = try load.finish()
         Self.report("5. Redis unreachable from lb1 (blackhole; health 1 s × fall 3, advert 100 ms)", vip: takeover, on: .lb2,
