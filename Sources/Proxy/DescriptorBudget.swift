@@ -6,8 +6,9 @@
 public struct DescriptorBudget: Equatable, Sendable {
     /// Standard streams, the control loop and its signalfd and mailboxes, VRRP's sockets, reloads.
     static let processReserve = 32
-    /// The stats server's own loop plus its cap on open connections (StatsConnectionGuard).
-    static let statsReserve = 8 + 128
+    /// The stats server's own loop and a few connections: more than that many stats clients at
+    /// once get EMFILE on their accept (retried by the stats server), never a session its fds.
+    static let statsReserve = 8 + 16
     /// Per data-plane loop: epoll, mailbox eventfd, one splice pipe pair.
     static let perLoop = 4
 

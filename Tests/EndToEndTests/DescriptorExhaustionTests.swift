@@ -153,5 +153,5 @@ struct DescriptorExhaustionTests {
 /// What `DescriptorBudget` (Sources/Proxy) allows under 256 descriptors with this test's settings:
 /// two data-plane threads (FerryProcess's default), one listen address, one server.
 enum DescriptorBudgetOf256 {
-    static let sessions = (256 - (32 + 136 + 1 + 2 * (4 + 1))) / 2
+    static let sessions = (256 - (32 + 24 + 1 + 2 * (4 + 1))) / 2
 }
