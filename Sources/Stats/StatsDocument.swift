@@ -20,7 +20,7 @@ public struct StatsDocument: Codable, Sendable, Equatable {
     public struct Process: Codable, Sendable, Equatable {
         public var version: String
         public var pid: Int32
-        public var configPath: String?
+        @NullWhenAbsent public var configPath: String?
         public var uptimeSeconds: Double
         /// RFC 3339 UTC, when the snapshot was taken.
         public var generatedAt: String
@@ -57,7 +57,7 @@ public struct StatsDocument: Codable, Sendable, Equatable {
         public var index: Int
         public var address: String
         /// `master`, `slave`, `sentinel`, or null before a check reported one.
-        public var role: String?
+        @NullWhenAbsent public var role: String?
         /// `up`, `up_not_routable`, `going_up`, `going_down`, `down`, `not_checked`, `drain`, `maint`.
         public var state: String
         /// What the page shows: `UP`, `DOWN, going up 1/2`, `DRAIN`, ...
@@ -67,7 +67,7 @@ public struct StatsDocument: Codable, Sendable, Equatable {
         /// `READY`, `DRAIN`, `MAINT`.
         public var adminState: String
         public var routable: Bool
-        public var lastCheck: Check?
+        @NullWhenAbsent public var lastCheck: Check?
         public var sessionsCurrent: Int
         public var sessionsMax: Int
         public var sessionsTotal: UInt64
@@ -94,15 +94,15 @@ public struct StatsDocument: Codable, Sendable, Equatable {
         public var effectivePriority: Int
         public var steppedDown: Bool
         public var virtualIps: [String]
-        public var masterAddress: String?
+        @NullWhenAbsent public var masterAddress: String?
         public var advertsSent: UInt64
         public var advertsReceived: UInt64
         /// Sorted by reason; an array rather than an object so reasons are data, not keys.
         public var drops: [Drop]
         public var dropsTotal: UInt64
         public var mismatches: UInt64
-        public var lastTransitionSecondsAgo: Double?
-        public var lastTransitionReason: String?
+        @NullWhenAbsent public var lastTransitionSecondsAgo: Double?
+        @NullWhenAbsent public var lastTransitionReason: String?
     }
 
     public struct Drop: Codable, Sendable, Equatable {
@@ -129,67 +129,24 @@ public struct StatsDocument: Codable, Sendable, Equatable {
     }
 }
 
-// Unknown values are written as explicit `null` (the synthesized encoders would leave the key
-// out), so every documented key is always present.
-extension StatsDocument.Process {
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(version, forKey: .version)
-        try container.encode(pid, forKey: .pid)
-        try container.encode(configPath, forKey: .configPath)
-        try container.encode(uptimeSeconds, forKey: .uptimeSeconds)
-        try container.encode(generatedAt, forKey: .generatedAt)
-    }
-}
+/// An optional written as an explicit `null` (the synthesized encoders would leave the key out),
+/// so every documented key is always present.
+@propertyWrapper
+public struct NullWhenAbsent<Value: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    public var wrappedValue: Value?
 
-extension StatsDocument.Backend {
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(index, forKey: .index)
-        try container.encode(address, forKey: .address)
-        try container.encode(role, forKey: .role)
-        try container.encode(state, forKey: .state)
-        try container.encode(status, forKey: .status)
-        try container.encode(health, forKey: .health)
-        try container.encode(adminState, forKey: .adminState)
-        try container.encode(routable, forKey: .routable)
-        try container.encode(lastCheck, forKey: .lastCheck)
-        try container.encode(sessionsCurrent, forKey: .sessionsCurrent)
-        try container.encode(sessionsMax, forKey: .sessionsMax)
-        try container.encode(sessionsTotal, forKey: .sessionsTotal)
-        try container.encode(bytesIn, forKey: .bytesIn)
-        try container.encode(bytesOut, forKey: .bytesOut)
-        try container.encode(connectionErrors, forKey: .connectionErrors)
-        try container.encode(retries, forKey: .retries)
-        try container.encode(sessionsShutDown, forKey: .sessionsShutDown)
-        try container.encode(clientAborts, forKey: .clientAborts)
-        try container.encode(serverAborts, forKey: .serverAborts)
-        try container.encode(checkFailures, forKey: .checkFailures)
-        try container.encode(downs, forKey: .downs)
-        try container.encode(downtimeSeconds, forKey: .downtimeSeconds)
-        try container.encode(lastChangeSecondsAgo, forKey: .lastChangeSecondsAgo)
+    public init(wrappedValue: Value?) {
+        self.wrappedValue = wrappedValue
     }
-}
 
-extension StatsDocument.VRRPInstance {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        wrappedValue = container.decodeNil() ? nil : try container.decode(Value.self)
+    }
+
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(name, forKey: .name)
-        try container.encode(interface, forKey: .interface)
-        try container.encode(vrid, forKey: .vrid)
-        try container.encode(state, forKey: .state)
-        try container.encode(configuredPriority, forKey: .configuredPriority)
-        try container.encode(effectivePriority, forKey: .effectivePriority)
-        try container.encode(steppedDown, forKey: .steppedDown)
-        try container.encode(virtualIps, forKey: .virtualIps)
-        try container.encode(masterAddress, forKey: .masterAddress)
-        try container.encode(advertsSent, forKey: .advertsSent)
-        try container.encode(advertsReceived, forKey: .advertsReceived)
-        try container.encode(drops, forKey: .drops)
-        try container.encode(dropsTotal, forKey: .dropsTotal)
-        try container.encode(mismatches, forKey: .mismatches)
-        try container.encode(lastTransitionSecondsAgo, forKey: .lastTransitionSecondsAgo)
-        try container.encode(lastTransitionReason, forKey: .lastTransitionReason)
+        var container = encoder.singleValueContainer()
+        try container.encode(wrappedValue)
     }
 }
 
