@@ -65,6 +65,8 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EventLoop", "CLinuxNet", "Config"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "Config", "EventLoop", "CLinuxNet"]),
+        // The executable's own pure parts (the log line formatter).
+        .testTarget(name: "FerryTests", dependencies: ["ferry", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "StatsTests",
             dependencies: [

@@ -2,6 +2,8 @@ import Foundation
 import Glibc
 import Testing
 
+import Proxy
+
 /// Ferry started with `RLIMIT_NOFILE` 256 (by `prlimit`, which execs it) and hit by 1,000 clients
 /// at once: it caps `maxconn` to what its descriptors hold (and says so), serves that many, leaves
 /// the rest in the kernel backlog, does not spin, and is back to normal when the crowd leaves.
@@ -142,16 +144,12 @@ struct DescriptorExhaustionTests {
         }
         let frontend = try ferry.frontendStats()
         print("fd exhaustion, stats: accept_errors \(frontend.count("accept_errors")), no_backend \(frontend.count("no_backend")), sessions_total \(frontend.count("sessions_total")); backend \(try ferry.backendStats(port: redis.port).filter { ["connection_errors", "check_failures", "downs", "state"].contains($0.key) })")
-        #expect(frontend.count("sessions_limit") == DescriptorBudgetOf256.sessions)
+        // What the budget allows with FerryProcess's defaults: two loops, one listen address, one server.
+        let budget = DescriptorBudget(limit: Self.descriptorLimit, threads: 2, listenAddresses: 1, servers: 1)
+        #expect(frontend.count("sessions_limit") == budget.sessions)
         // Checks that could not get a socket are Ferry's problem, not the server's: it stayed UP.
         #expect(try ferry.backendStats(port: redis.port).count("downs") == 0)
         #expect(frontend.count("sessions_current") == 0)
         #expect(ferry.process.isRunning)
     }
-}
-
-/// What `DescriptorBudget` (Sources/Proxy) allows under 256 descriptors with this test's settings:
-/// two data-plane threads (FerryProcess's default), one listen address, one server.
-enum DescriptorBudgetOf256 {
-    static let sessions = (256 - (32 + 24 + 1 + 2 * (4 + 1))) / 2
 }

@@ -2,8 +2,9 @@ import Foundation
 import Logging
 import Testing
 
-/// The log line formatter of the `ferry` executable (Support/LogLineFormatter.swift is a link to
-/// Sources/ferry/LogLineFormatter.swift: an executable target cannot be imported by this target).
+@testable import ferry
+
+/// The log line formatter of the `ferry` executable.
 struct LogLineFormatterTests {
     static let json = LogLineFormatter(format: .json)
     static let text = LogLineFormatter(format: .text)

@@ -1,1 +1,0 @@
-../../../Sources/ferry/LogLineFormatter.swift
