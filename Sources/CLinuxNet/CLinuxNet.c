@@ -40,7 +40,26 @@ const unsigned int cln_SPLICE_F_MOVE = SPLICE_F_MOVE;
 const unsigned int cln_SPLICE_F_NONBLOCK = SPLICE_F_NONBLOCK;
 
 #include <pthread.h>
+#include <unistd.h>
 int cln_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
+
+/* close_range(2) (Linux 5.9); a plain loop where it is missing. */
+static void close_descriptors(unsigned int first, unsigned int last) {
+    if (close_range(first, last, 0) == 0) return;
+    long max = sysconf(_SC_OPEN_MAX);
+    for (long fd = first; fd <= (long)last && fd < max; fd++) close((int)fd);
+}
+
+int cln_isolate_descriptor_table(const int *keep, int count) {
+    if (unshare(CLONE_FILES) != 0) return -1;
+    unsigned int first = 0;  /* the lowest descriptor not yet kept or closed */
+    for (int i = 0; i < count; i++) {
+        if ((unsigned int)keep[i] > first) close_descriptors(first, (unsigned int)keep[i] - 1);
+        first = (unsigned int)keep[i] + 1;
+    }
+    close_descriptors(first, ~0U);
+    return 0;
+}
 
 // MARK: - VRRP and VIP plumbing
 

@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// The only way to reach a loop-confined object from another thread.
 public final class Mailbox<Message: Sendable>: Sendable {
-    let wakeFD: Int32
+    /// The eventfd that wakes the owning loop (a loop with a private descriptor table must keep it).
+    public let wakeFD: Int32
     private let queue = Mutex<[Message]>([])
 
     public init() throws(SystemError) {

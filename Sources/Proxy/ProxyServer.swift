@@ -1,7 +1,9 @@
 import Config
+import Dispatch
 import EventLoop
 import Glibc
 import Logging
+import Synchronization
 
 /// The proxy as a whole: N data-plane loops on their own threads, plus the backend pool and
 /// health checks on the caller's control loop.
@@ -21,6 +23,8 @@ public final class ProxyServer {
     private var checker: HealthChecker!
     private var mailboxes: [Mailbox<WorkerMessage>] = []
     private var threads: [LoopThread] = []
+    /// This table's references to the listeners of loops with their own table (closed at shutdown).
+    private var listenerCopies: [Int32] = []
     private let threadCount: Int
     public private(set) var listenAddresses: [SocketAddress] = []
 
@@ -92,10 +96,19 @@ public final class ProxyServer {
             publishRoutes: { [mailboxes] routes in for mailbox in mailboxes { mailbox.send(.routes(routes)) } },
             shutDownSessions: { [mailboxes] server in for mailbox in mailboxes { mailbox.send(.shutDownSessions(backend: server)) } })
 
+        let isolation = IsolationReports(count: threadCount)
         for index in 0..<threadCount {
             let settings = Self.workerSettings(config, backends: backends, listenFDs: listenFDs[index])
             let mailbox = mailboxes[index], limiter = limiter, stats = monitor.workers[index], logger = logger
+            let keep = [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, mailbox.wakeFD] + listenFDs[index]
             threads.append(LoopThread(name: "ferry-proxy-\(index)") {
+                do {
+                    try DescriptorTable.isolate(keeping: keep)
+                    isolation.report(index, isolated: true)
+                } catch {
+                    logger.notice("data-plane loop \(index) shares the descriptor table: \(error)")
+                    isolation.report(index, isolated: false)
+                }
                 do {
                     let loop = try EpollLoop(precise: false)
                     let worker = try ProxyWorker(loop: loop, mailbox: mailbox, limiter: limiter, stats: stats,
@@ -107,6 +120,12 @@ public final class ProxyServer {
                 }
             })
         }
+        // A loop with its own table holds its own reference to its listeners. This table keeps one
+        // too, so `ss -ltnp` still names Ferry; shutdown() closes it with the loop's stop-accepting.
+        // Waiting here also keeps the checks' sockets out of the loops' tables.
+        for (index, isolated) in isolation.wait().enumerated() where isolated {
+            listenerCopies += listenFDs[index]
+        }
         checker = HealthChecker(loop: controlLoop, servers: backends, config: config.health) { [unowned self] server, result in
             pool.record(server: server, result: result)
         }
@@ -115,6 +134,24 @@ public final class ProxyServer {
             "listen": "\(listenAddresses.map(\.description).joined(separator: ", "))",
             "threads": "\(threadCount)", "servers": "\(config.backends.servers.count)",
         ])
+    }
+
+    /// Each data-plane thread's answer to "do you have your own descriptor table?", awaited by start().
+    private final class IsolationReports: Sendable {
+        private let answers: Mutex<[Bool]>
+        private let answered = DispatchSemaphore(value: 0)
+
+        init(count: Int) { answers = Mutex(Array(repeating: false, count: count)) }
+
+        func report(_ index: Int, isolated: Bool) {
+            answers.withLock { $0[index] = isolated }
+            answered.signal()
+        }
+
+        func wait() -> [Bool] {
+            for _ in 0..<answers.withLock({ $0.count }) { answered.wait() }
+            return answers.withLock { $0 }
+        }
     }
 
     private static func addresses(of endpoints: [Endpoint]) throws(SystemError) -> [SocketAddress] {
@@ -169,6 +206,8 @@ public final class ProxyServer {
     /// close the rest, join the loops and call `completion` on the control loop.
     public func shutdown(grace: Duration, completion: @escaping () -> Void) {
         for mailbox in mailboxes { mailbox.send(.stopAccepting) }
+        for fd in listenerCopies { close(fd) }
+        listenerCopies.removeAll()
         let deadline = MonotonicClock.now() &+ grace.nanoseconds
         logger.info("stopped accepting; waiting for \(limiter.count) sessions (grace \(grace))")
         func poll() {

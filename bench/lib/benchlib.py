@@ -160,8 +160,18 @@ def reset_peak_rss(pid: int) -> bool:
         return False
 
 
+def descriptor_tables(pid: int) -> list[str]:
+    """/proc fd directories of a process: its own table plus each Ferry data-plane thread's private one
+    (those threads unshare their table, so their sockets are listed only under their task)."""
+    tables = [f"/proc/{pid}/fd"]
+    for tid, name in sorted(threads(pid).items()):
+        if name.startswith("ferry-proxy-"):
+            tables.append(f"/proc/{pid}/task/{tid}/fd")
+    return tables
+
+
 def fd_count(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/fd"))
+    return sum(len(os.listdir(table)) for table in descriptor_tables(pid))
 
 
 def threads(pid: int) -> dict[int, str]:

@@ -89,6 +89,11 @@ int cln_accept4(int fd, struct sockaddr *addr, socklen_t *len);
 ssize_t cln_splice(int fd_in, int fd_out, size_t len, unsigned int flags);
 int cln_pipe2(int fds[2]);
 int cln_set_thread_name(const char *name);
+
+/// Gives the calling thread its own copy of the descriptor table (unshare CLONE_FILES) and closes
+/// every descriptor in that copy except `keep` (ascending). The kernel skips per-syscall file
+/// reference counting for a table only one thread uses. Returns 0, or -1 with errno.
+int cln_isolate_descriptor_table(const int *keep, int count);
 extern const unsigned int cln_SPLICE_F_MOVE;
 extern const unsigned int cln_SPLICE_F_NONBLOCK;
 

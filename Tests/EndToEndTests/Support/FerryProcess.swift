@@ -80,16 +80,32 @@ final class FerryProcess {
         throw Failure.notReady(process.logTail(lines: 40))
     }
 
-    /// Open sockets in Ferry's process (listeners + sessions + checks), from /proc.
-    var openSockets: Int {
-        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/fd")) ?? []
-        return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process.pid)/fd/\($0)"))?.hasPrefix("socket:") == true }.count
+    /// Ferry's descriptor tables as /proc directories: the process's, and each data-plane loop's
+    /// private one (the loops unshare theirs; a loop's sessions are listed only under its task).
+    var descriptorTables: [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/task")) ?? []
+        let loops = tasks.filter { task in
+            let name = (try? String(contentsOfFile: "/proc/\(process.pid)/task/\(task)/comm", encoding: .utf8)) ?? ""
+            return name.hasPrefix("ferry-proxy-")
+        }
+        return ["/proc/\(process.pid)/fd"] + loops.sorted().map { "/proc/\(process.pid)/task/\($0)/fd" }
     }
 
-    /// Every open descriptor in Ferry's process (sockets, pipes, epoll, eventfds, files), from /proc.
-    var openDescriptors: Int {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.pid)/fd")) ?? []).count
+    /// Open sockets in Ferry's process (listeners + sessions + checks), from /proc.
+    var openSockets: Int {
+        descriptorTables.reduce(0) { count, table in
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: table)) ?? []
+            return count + fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(table)/\($0)"))?.hasPrefix("socket:") == true }.count
+        }
     }
+
+    /// Open descriptors in each of Ferry's tables (sockets, pipes, epoll, eventfds, files), from /proc.
+    var openDescriptorsPerTable: [Int] {
+        descriptorTables.map { ((try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? []).count }
+    }
+
+    /// Every open descriptor in Ferry's process, all tables together.
+    var openDescriptors: Int { openDescriptorsPerTable.reduce(0, +) }
 
     /// CPU time used so far (user + system), from /proc/PID/stat.
     var cpuTime: Duration {
