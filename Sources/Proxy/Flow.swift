@@ -38,9 +38,15 @@ struct Flow {
 
     private static func wouldBlock(_ code: Int32) -> Bool { code == EAGAIN || code == EINTR }
 
-    /// Whether a failure returned by ``pump(from:to:buffers:pipes:peerFinished:)`` happened on the
-    /// sink (a write) rather than on the source (a read): who aborted the session.
-    static func failedOnSink(_ error: SystemError) -> Bool { error.call == "write" || error.call == "splice out" }
+    /// The error that ends a session, and on which end it happened: who aborted the session.
+    struct Failure: Error, Equatable {
+        enum End { case source, sink }
+        var end: End
+        var error: SystemError
+
+        static func source(_ call: String, _ code: Int32) -> Failure { Failure(end: .source, error: SystemError(call, errno: code)) }
+        static func sink(_ call: String, _ code: Int32) -> Failure { Failure(end: .sink, error: SystemError(call, errno: code)) }
+    }
 
     /// Moves bytes from `source` to `sink` until one of them would block, keeping at most one
     /// block (or one pipe) in flight: the source is not read while the sink is behind.
@@ -50,14 +56,14 @@ struct Flow {
     ///
     /// Returns how many bytes were read and written, or the error that ends the session.
     mutating func pump(from source: Int32, to sink: Int32, buffers: BufferPool, pipes: PipePool,
-                       peerFinished: Bool = false) -> Result<Transfer, SystemError> {
+                       peerFinished: Bool = false) -> Result<Transfer, Failure> {
         var transfer = Transfer()
         if !pending.isEmpty {
             guard sinkWritable else { return .success(transfer) }
             let written = cln_send(sink, pending.bytes, pending.count)
             if written < 0 {
                 let code = cln_errno()
-                guard Self.wouldBlock(code) else { return .failure(SystemError("write", errno: code)) }
+                guard Self.wouldBlock(code) else { return .failure(.sink("write", code)) }
                 sinkWritable = false
                 return .success(transfer)
             }
@@ -90,7 +96,7 @@ struct Flow {
                     written = cln_send(sink, buffers.scratch, count)
                     if written < 0 {
                         let code = cln_errno()
-                        guard Self.wouldBlock(code) else { return .failure(SystemError("write", errno: code)) }
+                        guard Self.wouldBlock(code) else { return .failure(.sink("write", code)) }
                         written = 0
                     }
                     transfer.written += written
@@ -112,7 +118,7 @@ struct Flow {
                 if code == EAGAIN {
                     sourceReadable = false
                 } else if code != EINTR {
-                    return .failure(SystemError("read", errno: code))
+                    return .failure(.source("read", code))
                 }
             }
         }
@@ -121,7 +127,7 @@ struct Flow {
 
     /// Forwards the FIN once everything read before it has been written.
     private mutating func finish(sink: Int32, pipes: PipePool, peerFinished: Bool,
-                                 _ transfer: Transfer) -> Result<Transfer, SystemError> {
+                                 _ transfer: Transfer) -> Result<Transfer, Failure> {
         if sourceClosed && pending.isEmpty && (pipe?.count ?? 0) == 0 && !sinkShut {
             if let empty = pipe {
                 pipes.recycle(empty)
@@ -136,7 +142,7 @@ struct Flow {
     /// Splice mode: source → pipe → sink. Returns true when the transfer turned small and the
     /// flow went back to copying, false when it must wait (source drained, sink full, or EOF).
     private mutating func splice(from source: Int32, to sink: Int32, transfer: inout Transfer,
-                                 pipes: PipePool) -> Result<Bool, SystemError> {
+                                 pipes: PipePool) -> Result<Bool, Failure> {
         let flags = cln_SPLICE_F_MOVE | cln_SPLICE_F_NONBLOCK
         var transferTurnedSmall = false
         while true {
@@ -145,7 +151,7 @@ struct Flow {
                 let written = cln_splice(pipe!.readFD, sink, pipe!.count, flags)
                 if written < 0 {
                     let code = cln_errno()
-                    guard Self.wouldBlock(code) else { return .failure(SystemError("splice out", errno: code)) }
+                    guard Self.wouldBlock(code) else { return .failure(.sink("splice out", code)) }
                     sinkWritable = false
                     return .success(false)
                 }
@@ -179,7 +185,7 @@ struct Flow {
                 if code == EAGAIN {
                     sourceReadable = false
                 } else if code != EINTR {
-                    return .failure(SystemError("splice in", errno: code))
+                    return .failure(.source("splice in", code))
                 }
             }
         }

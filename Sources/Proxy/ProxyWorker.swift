@@ -392,8 +392,8 @@ final class ProxyWorker: EventHandler {
                 dirty = true
             }
             if transfer.written > 0 { session.pointee.serverSeen = loop.now }
-        case .failure(let error):
-            countAbort(backend, byServer: Flow.failedOnSink(error))
+        case .failure(let failure):
+            countAbort(backend, byServer: failure.end == .sink)
             closeSession(slot)
             return
         }
@@ -407,8 +407,8 @@ final class ProxyWorker: EventHandler {
                 dirty = true
             }
             if transfer.written > 0 { session.pointee.clientSeen = loop.now }
-        case .failure(let error):
-            countAbort(backend, byServer: !Flow.failedOnSink(error))
+        case .failure(let failure):
+            countAbort(backend, byServer: failure.end == .source)
             closeSession(slot)
             return
         }

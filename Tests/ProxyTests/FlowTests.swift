@@ -23,7 +23,15 @@ import Testing
             }
         }
 
-        deinit { for fd in [source, sourcePeer, sink, sinkPeer] { close(fd) } }
+        /// Closed by the test already: not closed again (the number may belong to another test by then).
+        private var closed: Set<Int32> = []
+
+        deinit { for fd in [source, sourcePeer, sink, sinkPeer] where !closed.contains(fd) { close(fd) } }
+
+        func closeEarly(_ fd: Int32) {
+            close(fd)
+            closed.insert(fd)
+        }
 
         /// Writes as much of `bytes` as the socket takes; returns how many.
         func feed(_ bytes: ArraySlice<UInt8>) -> Int {
@@ -157,15 +165,33 @@ import Testing
     @Test func aClosedSinkEndsTheFlowWithAnError() {
         let sockets = Sockets()
         var flow = Flow()
-        close(sockets.sinkPeer)
+        sockets.closeEarly(sockets.sinkPeer)
         _ = sockets.feed(Self.pattern(10)[...])
         flow.sourceReadable = true
         let result = flow.pump(from: sockets.source, to: sockets.sink, buffers: BufferPool(), pipes: PipePool())
-        guard case .failure(let error) = result else {
+        guard case .failure(let failure) = result else {
             Issue.record("expected EPIPE, got \(result)")
             return
         }
-        #expect(error.errno == EPIPE)
+        #expect(failure.error.errno == EPIPE)
+        #expect(failure.end == .sink, "a write to a closed peer is the sink's failure")
+    }
+
+    @Test func aResetSourceEndsTheFlowWithTheSourcesError() {
+        let sockets = Sockets()
+        var flow = Flow()
+        // A peer closing with bytes it never read resets the connection (ECONNRESET on the source).
+        var byte: UInt8 = 1
+        #expect(write(sockets.source, &byte, 1) == 1)
+        sockets.closeEarly(sockets.sourcePeer)
+        flow.sourceReadable = true
+        let result = flow.pump(from: sockets.source, to: sockets.sink, buffers: BufferPool(), pipes: PipePool())
+        guard case .failure(let failure) = result else {
+            Issue.record("expected ECONNRESET, got \(result)")
+            return
+        }
+        #expect(failure.error.errno == ECONNRESET)
+        #expect(failure.end == .source, "a reset read is the source's failure")
     }
 
     @Test func nothingIsReadWhileTheSourceIsNotReadable() throws {
@@ -191,7 +217,6 @@ import Testing
 
     @Test func takingTheScratchInstallsAFreshOne() {
         let pool = BufferPool()
-        let splicePipes = PipePool()
         let first = pool.scratch
         let taken = pool.takeScratch()
         #expect(taken == first)
