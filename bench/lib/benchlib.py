@@ -22,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO / "bench"
 RESULTS = BENCH / "results"
+FLOOR = BENCH / "floor"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 HOST = "127.0.0.1"
 NOFILE = 65536
@@ -42,9 +43,17 @@ def die(message: str) -> None:
 
 # --- system packages, limits, pinning --------------------------------------------------
 
+def _present(command: str) -> bool:
+    """A command on PATH, or (given as an absolute path, e.g. a header) a file that exists."""
+    return Path(command).exists() if command.startswith("/") else shutil.which(command) is not None
+
+
 def ensure_packages(commands: dict[str, str], install: bool = True) -> None:
-    """Installs the Debian package of every command (name -> package) that is missing."""
-    missing = sorted({package for command, package in commands.items() if shutil.which(command) is None})
+    """Installs the Debian package of every command (name -> package) that is missing.
+
+    A command given as an absolute path is a file the package provides (`/usr/include/liburing.h`).
+    """
+    missing = sorted({package for command, package in commands.items() if not _present(command)})
     if not missing:
         return
     if not install:
@@ -59,7 +68,7 @@ def ensure_packages(commands: dict[str, str], install: bool = True) -> None:
     subprocess.run(prefix + ["apt-get", "update"], check=True, env=env)
     subprocess.run(prefix + ["apt-get", "install", "-y", "--no-install-recommends"] + missing, check=True, env=env)
     for command, package in commands.items():
-        if shutil.which(command) is None:
+        if not _present(command):
             die(f"{command} still missing after installing {package}")
 
 
@@ -434,6 +443,14 @@ def wait_for_pong(port: int, what: str, timeout: float = 20, process: Process | 
 
 # --- the systems under test ----------------------------------------------------------------
 
+def start_listening(scratch: Scratch, name: str, argv: list[str], port: int, what: str, cpu: int | None = None,
+                    env: dict[str, str] | None = None) -> tuple[Process, int]:
+    """Starts a proxy that listens on `port` and waits until PING through it answers +PONG."""
+    process = scratch.start(name, argv, cpu=cpu, env=env)
+    wait_for_pong(port, what, process=process)
+    return process, port
+
+
 def start_redis(scratch: Scratch, cpu: int | None = None, name: str = "redis", maxclients: int = 20000) -> tuple[Process, int]:
     port = free_port()
     maxclients = min(maxclients, nofile() - 64)  # redis reserves 32 fds and would lower it itself
@@ -471,9 +488,8 @@ frontend redis_in
 backend redis
     server r1 {HOST}:{redis_port}
 """)
-    process = scratch.start("haproxy", [shutil.which("haproxy") or "haproxy", "-db", "-f", str(config)], cpu=cpu)
-    wait_for_pong(port, "HAProxy", process=process)
-    return process, port
+    return start_listening(scratch, "haproxy", [shutil.which("haproxy") or "haproxy", "-db", "-f", str(config)], port,
+                           "HAProxy", cpu=cpu)
 
 
 def write_ferry_config(path: Path, port: int, redis_ports: list[int], threads: int = 1, maxconn: int = 20000,
@@ -512,10 +528,36 @@ def start_ferry(scratch: Scratch, ferry: Path, redis_port: int, cpu: int | None 
     check = subprocess.run([str(ferry), "check-config", str(config)], capture_output=True, text=True)
     if check.returncode != 0:
         die(f"ferry check-config rejected the generated config:\n{check.stderr}{config.read_text()}")
-    process = scratch.start(name, [str(ferry), "run", "--config", str(config)], cpu=cpu, env=env)
+    process, port = start_listening(scratch, name, [str(ferry), "run", "--config", str(config)], port, "Ferry",
+                                    cpu=cpu, env=env)
     process.stats_port = stats_port  # the HTTP stats server (`/stats;json`), when this Ferry has one
-    wait_for_pong(port, "Ferry", process=process)
     return process, port
+
+
+# The floor relays of bench/floor (C, `RELAY LISTEN_PORT BACKEND_PORT`, both on 127.0.0.1): name -> binary.
+FLOOR_RELAYS = {"epoll": "epoll-relay", "uring": "uring-relay"}
+# What building them needs (command or file -> Debian package), for ensure_packages.
+FLOOR_PACKAGES = {"make": "make", "cc": "gcc", "/usr/include/liburing.h": "liburing-dev"}
+
+
+def build_floor_relays() -> dict[str, Path]:
+    """`make -C bench/floor` (its output to stderr); name -> binary in bench/floor/build/."""
+    say("building the floor relays (make -C bench/floor)")
+    result = subprocess.run(["make", "-C", str(FLOOR)], stdout=sys.stderr)
+    if result.returncode != 0:
+        die("make -C bench/floor failed")
+    binaries = {name: FLOOR / "build" / binary for name, binary in FLOOR_RELAYS.items()}
+    for path in binaries.values():
+        if not os.access(path, os.X_OK):
+            die(f"{path} not found after make -C bench/floor")
+    return binaries
+
+
+def start_floor_relay(scratch: Scratch, binary: Path, redis_port: int, cpu: int | None = None,
+                      name: str | None = None) -> tuple[Process, int]:
+    port = free_port()
+    return start_listening(scratch, name or binary.name, [str(binary), str(port), str(redis_port)], port, binary.name,
+                           cpu=cpu)
 
 
 def ferry_stats(process: Process) -> dict | None:
@@ -590,6 +632,21 @@ def versions(ferry: Path | None) -> dict[str, str]:
         built = time.strftime("%Y-%m-%d %H:%M", time.localtime(ferry.stat().st_mtime))
         out["ferry"] = f"{first_line([str(ferry), 'version'])} ({BUILD_INFO.get('source', 'FERRY_BIN=' + str(ferry))}, binary of {built})"
     return out
+
+
+def floor_versions(uring_relay: Process | None = None) -> str:
+    """The compiler and liburing the floor relays were built with, and the io_uring setup uring-relay got."""
+    def first_line(argv: list[str]) -> str:
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            return "unknown"
+    text = f"bench/floor built with {first_line(['cc', '--version'])}, liburing-dev " \
+           f"{first_line(['dpkg-query', '-W', '-f', '${Version}', 'liburing-dev'])}"
+    if uring_relay is not None:
+        setup = next((line for line in uring_relay.tail().splitlines() if line.startswith("uring-relay:")), "")
+        text += f" ({setup})" if setup else ""
+    return text
 
 
 def machine() -> dict[str, str]:
