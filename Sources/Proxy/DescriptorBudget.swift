@@ -3,6 +3,10 @@
 /// above what the limit allows would accept clients only to fail their connects with EMFILE.
 /// Capped instead (as HAProxy derives its maxconn from the limit), the extra clients wait in
 /// the kernel's backlog until a session ends.
+///
+/// The limit applies to each descriptor table, and each data-plane loop has its own (see
+/// `DescriptorTable.isolate`); budgeting as if all were one table still bounds the worst case,
+/// every session on one loop.
 public struct DescriptorBudget: Equatable, Sendable {
     /// Standard streams, the control loop and its signalfd and mailboxes, VRRP's sockets, reloads.
     static let processReserve = 32
