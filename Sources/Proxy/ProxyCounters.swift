@@ -3,8 +3,12 @@ public struct FrontendCounters: Sendable, Equatable {
     public var sessionsTotal: UInt64 = 0
     public var bytesIn: UInt64 = 0
     public var bytesOut: UInt64 = 0
-    /// Clients answered `-ERR ferry: no backend available`.
+    /// Clients answered `-ERR ferry: no backend available`: no server was routable, or the connects
+    /// and their retries all failed.
     public var noBackend: UInt64 = 0
+    /// Clients answered `-ERR ferry: out of file descriptors, try again`: a connect failed for lack
+    /// of local descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), not for the server's sake.
+    public var outOfResources: UInt64 = 0
     /// `accept` failures other than "try again" (EMFILE, ENFILE, ...).
     public var acceptErrors: UInt64 = 0
 
@@ -15,8 +19,26 @@ public struct FrontendCounters: Sendable, Equatable {
         bytesIn += other.bytesIn
         bytesOut += other.bytesOut
         noBackend += other.noBackend
+        outOfResources += other.outOfResources
         acceptErrors += other.acceptErrors
     }
+
+    /// Counts a client refused with a RESP error, on the one counter its reason has.
+    mutating func count(_ refusal: Refusal) {
+        switch refusal {
+        case .noBackend: noBackend += 1
+        case .outOfResources: outOfResources += 1
+        }
+    }
+}
+
+/// Why a client is refused with a RESP error instead of being relayed to a server.
+enum Refusal: Sendable, Equatable {
+    /// `-ERR ferry: no backend available`: nothing routable, or every connect and retry failed.
+    case noBackend
+    /// `-ERR ferry: out of file descriptors, try again`: a connect failed for a local resource
+    /// (`CheckResult.isLocalResourceError`); another server would fail alike.
+    case outOfResources
 }
 
 /// Per-server counters (bytes in = from clients to this server).

@@ -274,7 +274,7 @@ final class ProxyWorker: EventHandler {
     private func connectToBackend(_ slot: Int32) {
         let session = sessions.pointer(slot)
         guard let backend = rotation.next(avoiding: session.pointee.backend) else {
-            refuse(slot)
+            refuse(slot, .noBackend)
             return
         }
         session.pointee.backend = backend
@@ -340,19 +340,24 @@ final class ProxyWorker: EventHandler {
         session.pointee.connecting = false
         if CheckResult.isLocalResourceError(error.errno) {
             // Out of descriptors or memory here, not the server's fault: another server would fail alike.
-            refuse(slot, reply: Self.noResourcesReply)
+            refuse(slot, .outOfResources)
         } else if Int(session.pointee.attempts) <= settings.retries {
             counters.backends[backend].retries += 1
             connectToBackend(slot)
         } else {
-            refuse(slot)
+            refuse(slot, .noBackend)
         }
     }
 
-    /// Tells the client in RESP that nothing can serve it, then closes once it has read that.
-    private func refuse(_ slot: Int32, reply: [UInt8] = ProxyWorker.noBackendReply) {
+    /// Tells the client in RESP that nothing can serve it (and why), counts that on the reason's
+    /// own frontend counter, then closes once it has read that.
+    private func refuse(_ slot: Int32, _ reason: Refusal) {
         let session = sessions.pointer(slot)
-        counters.frontend.noBackend += 1
+        let reply = switch reason {
+        case .noBackend: Self.noBackendReply
+        case .outOfResources: Self.noResourcesReply
+        }
+        counters.frontend.count(reason)
         dirty = true
         session.pointee.refused = true
         session.pointee.clientSeen = loop.now

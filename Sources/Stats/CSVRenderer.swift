@@ -19,10 +19,11 @@ public enum CSVRenderer {
         "conn_rate", "conn_rate_max", "conn_tot", "intercepted", "dcon", "dses",
     ]
 
-    /// Ferry's columns after HAProxy's.
+    /// Ferry's columns after HAProxy's. New ones are appended, as HAProxy does, so a reader by
+    /// position keeps finding the older ones where they were.
     public static let ferryColumns = [
         "ferry_role", "ferry_admin_state", "ferry_routable", "ferry_state", "ferry_sessions_shut_down",
-        "ferry_no_backend", "ferry_accept_errors", "ferry_check_duration_us",
+        "ferry_no_backend", "ferry_accept_errors", "ferry_check_duration_us", "ferry_out_of_resources",
     ]
 
     public static var columns: [String] { haproxyColumns + ferryColumns }
@@ -55,6 +56,7 @@ public enum CSVRenderer {
             "conn_rate": rate, "conn_rate_max": rateMax, "conn_tot": String(proxy.frontend.sessionsTotal),
             "dcon": "0", "dses": "0",
             "ferry_no_backend": String(proxy.frontend.noBackend),
+            "ferry_out_of_resources": String(proxy.frontend.outOfResources),
             "ferry_accept_errors": String(proxy.frontend.acceptErrors),
         ])
 
@@ -103,6 +105,7 @@ public enum CSVRenderer {
             "mode": "tcp", "algo": "roundrobin",
             "ferry_routable": String(routable), "ferry_sessions_shut_down": String(total.sessionsShutDown),
             "ferry_no_backend": String(proxy.frontend.noBackend),
+            "ferry_out_of_resources": String(proxy.frontend.outOfResources),
         ])
         return result
     }

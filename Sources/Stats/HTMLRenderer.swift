@@ -88,15 +88,17 @@ public enum HTMLRenderer {
         let proxy = snapshot.proxy, frontend = proxy.frontend
         var html = "<h2>Frontend <span class=\"px\">\(CSVRenderer.frontendName)</span></h2>\n<table class=\"tbl\" id=\"frontend\">\n"
         html += "<tr class=\"h1\"><th rowspan=\"2\"></th><th colspan=\"4\">Sessions</th><th colspan=\"2\">Session rate</th>"
-        html += "<th colspan=\"2\">Bytes</th><th>Denied</th><th>Errors</th><th rowspan=\"2\">Status</th></tr>\n"
+        html += "<th colspan=\"2\">Bytes</th><th>Denied</th><th colspan=\"2\">Errors</th><th rowspan=\"2\">Status</th></tr>\n"
         html += "<tr class=\"h2\"><th>Cur</th><th>Max</th><th>Limit</th><th>Total</th><th>Cur</th><th>Max</th>"
         html += "<th>In</th><th>Out</th><th title=\"clients refused: no backend available\">No backend</th>"
-        html += "<th title=\"accept() failures\">Accept</th></tr>\n"
+        html += "<th title=\"accept() failures\">Accept</th>"
+        html += "<th title=\"clients refused: out of file descriptors or memory for the connect\">Resources</th></tr>\n"
         html += "<tr class=\"fe\"><td class=\"name\">FRONTEND</td>"
         html += num(proxy.sessionsCurrent) + num(proxy.sessionsMax) + num(proxy.sessionsLimit) + num(frontend.sessionsTotal)
         html += rate(snapshot.history.currentSessionRate) + rate(snapshot.history.maxSessionRate)
         html += bytes(frontend.bytesIn) + bytes(frontend.bytesOut)
         html += num(frontend.noBackend, warn: frontend.noBackend > 0) + num(frontend.acceptErrors, warn: frontend.acceptErrors > 0)
+        html += num(frontend.outOfResources, warn: frontend.outOfResources > 0)
         html += "<td class=\"st\">OPEN</td></tr>\n</table>\n"
         return html
     }

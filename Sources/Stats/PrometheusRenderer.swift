@@ -44,6 +44,9 @@ public enum PrometheusRenderer {
                    [Sample(.uint(frontend.noBackend))])
         out.family("ferry_frontend_accept_errors_total", .counter, help: "accept() failures such as EMFILE.",
                    [Sample(.uint(frontend.acceptErrors))])
+        out.family("ferry_frontend_out_of_resources_total", .counter,
+                   help: "Clients refused because a connect failed for lack of local descriptors or memory (-ERR ferry: out of file descriptors).",
+                   [Sample(.uint(frontend.outOfResources))])
         out.family("ferry_relay_pending_blocks", .gauge, help: "64 KiB relay blocks held for slow receivers.",
                    [Sample(.int(Int64(proxy.pendingBlocks)))])
         out.family("ferry_backends_routable", .gauge, help: "Servers in rotation for new sessions.",

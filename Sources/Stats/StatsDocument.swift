@@ -40,6 +40,9 @@ public struct StatsDocument: Codable, Sendable, Equatable {
         public var noBackend: UInt64
         /// `accept` failures such as EMFILE (the page's "errors").
         public var acceptErrors: UInt64
+        /// Clients refused with `-ERR ferry: out of file descriptors, try again`: a connect failed
+        /// for lack of local descriptors or memory (the page's "Resources", under "errors").
+        public var outOfResources: UInt64
         /// 64 KiB relay blocks held for slow receivers.
         public var pendingBlocks: Int
     }
@@ -163,7 +166,8 @@ extension StatsDocument {
             sessionsTotal: proxy.frontend.sessionsTotal, sessionRate: snapshot.history.currentSessionRate,
             sessionRateMax: snapshot.history.maxSessionRate, bytesIn: proxy.frontend.bytesIn,
             bytesOut: proxy.frontend.bytesOut, noBackend: proxy.frontend.noBackend,
-            acceptErrors: proxy.frontend.acceptErrors, pendingBlocks: proxy.pendingBlocks)
+            acceptErrors: proxy.frontend.acceptErrors, outOfResources: proxy.frontend.outOfResources,
+            pendingBlocks: proxy.pendingBlocks)
         backends = proxy.backends.enumerated().map { index, backend in
             let status = backend.status, counters = backend.counters, state = ServerState(status)
             return Backend(

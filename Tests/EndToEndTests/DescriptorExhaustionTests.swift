@@ -143,7 +143,7 @@ struct DescriptorExhaustionTests {
             #expect(try client.command(["PING"]) == .simple("PONG"))
         }
         let frontend = try ferry.frontendStats()
-        print("fd exhaustion, stats: accept_errors \(frontend.count("accept_errors")), no_backend \(frontend.count("no_backend")), sessions_total \(frontend.count("sessions_total")); backend \(try ferry.backendStats(port: redis.port).filter { ["connection_errors", "check_failures", "downs", "state"].contains($0.key) })")
+        print("fd exhaustion, stats: accept_errors \(frontend.count("accept_errors")), no_backend \(frontend.count("no_backend")), out_of_resources \(frontend.count("out_of_resources")), sessions_total \(frontend.count("sessions_total")); backend \(try ferry.backendStats(port: redis.port).filter { ["connection_errors", "check_failures", "downs", "state"].contains($0.key) })")
         // What the budget allows with FerryProcess's defaults: two loops, one listen address, one server.
         let budget = DescriptorBudget(limit: Self.descriptorLimit, threads: 2, listenAddresses: 1, servers: 1)
         #expect(frontend.count("sessions_limit") == budget.sessions)

@@ -52,6 +52,14 @@ import Testing
         #expect(CSVRenderer.haproxyColumns.count == 83)
     }
 
+    /// Ferry's columns keep their positions: new ones are only appended (readers by position).
+    @Test func ferryColumnsKeepTheirPositions() {
+        let first = ["ferry_role", "ferry_admin_state", "ferry_routable", "ferry_state", "ferry_sessions_shut_down",
+                     "ferry_no_backend", "ferry_accept_errors", "ferry_check_duration_us"]
+        #expect(Array(CSVRenderer.ferryColumns.prefix(first.count)) == first)
+        #expect(CSVRenderer.columns.firstIndex(of: "ferry_out_of_resources") == 83 + first.count)
+    }
+
     @Test func everyLineHasEveryColumnAndATrailingComma() {
         let text = CSVRenderer.render(Fixtures.snapshot())
         let lines = text.split(separator: "\n")
@@ -82,6 +90,7 @@ import Testing
         #expect(row["conn_tot"] == String(proxy.frontend.sessionsTotal))
         #expect(row["ferry_no_backend"] == "7")
         #expect(row["ferry_accept_errors"] == "3")
+        #expect(row["ferry_out_of_resources"] == "11")
         #expect(row["qcur"] == "", "Ferry has no queue: empty like HAProxy's unknowns")
     }
 
@@ -133,6 +142,8 @@ import Testing
         #expect(row["econ"] == String(backends.reduce(UInt64(0)) { $0 + $1.counters.connectErrors }))
         #expect(row["act"] == String(snapshot.routableCount))
         #expect(row["status"] == "UP")
+        #expect(row["ferry_no_backend"] == "7")
+        #expect(row["ferry_out_of_resources"] == "11")
         let down = Self.parse(CSVRenderer.render(Fixtures.snapshot([Fixtures.status(routable: false)]))).rows.last
         #expect(down?["status"] == "DOWN")
     }

@@ -60,6 +60,7 @@ enum Fixtures {
         frontend.bytesOut = 1_234_567
         frontend.noBackend = 7
         frontend.acceptErrors = 3
+        frontend.outOfResources = 11
         return ProxySnapshot(
             sessionsCurrent: 42, sessionsMax: 99, sessionsLimit: 10_000, frontend: frontend,
             backends: statuses.enumerated().map { ProxySnapshot.Backend(status: $1, counters: counters(UInt64($0 + 1))) },

@@ -14,7 +14,7 @@ import Testing
 
     @Test(arguments: [
         "Sessions", "Session rate", "Bytes", "Denied", "Errors", "Status", "Cur", "Max", "Limit", "Total", "In", "Out",
-        "No backend", "Accept", "Server", "Role", "Last check", "Conn", "Retr", "Shut", "Checks", "Fail", "Downs",
+        "No backend", "Accept", "Resources", "Server", "Role", "Last check", "Conn", "Retr", "Shut", "Checks", "Fail", "Downs",
         "Downtime", "Last change", "Legend", "General process information",
     ])
     func everyColumnHasAHeading(heading: String) {
@@ -35,7 +35,7 @@ import Testing
     @Test func frontendRowShowsTheSnapshot() throws {
         let page = render()
         let row = try #require(Self.row(page, containing: "FRONTEND"))
-        // Cur, Max, Limit, Total, rate cur, rate max, bytes in/out, no backend, accept errors, status.
+        // Cur, Max, Limit, Total, rate cur, rate max, bytes in/out, no backend, accept errors, out of resources, status.
         let cells = Self.cells(row)
         let snapshot = Fixtures.snapshot()
         #expect(cells[1] == "42")
@@ -48,7 +48,9 @@ import Testing
         #expect(cells[8] == "1.2 MiB")
         #expect(cells[9] == "7")
         #expect(cells[10] == "3")
-        #expect(cells[11] == "OPEN")
+        #expect(cells[11] == "11")
+        #expect(cells[12] == "OPEN")
+        #expect(row.contains("<td class=\"n warn\">11</td>"), "out of resources > 0 is shown in the warn colour")
     }
 
     @Test(arguments: Array(Fixtures.statesByServer.enumerated()).map { ($0.offset, $0.element.0, $0.element.1) })

@@ -37,6 +37,7 @@ import Testing
         #expect(frontend.bytesOut == proxy.frontend.bytesOut)
         #expect(frontend.noBackend == 7)
         #expect(frontend.acceptErrors == 3)
+        #expect(frontend.outOfResources == 11)
         #expect(frontend.pendingBlocks == 5)
         #expect(frontend.sessionRate == snapshot.history.currentSessionRate)
         #expect(frontend.sessionRateMax == snapshot.history.maxSessionRate)
@@ -114,7 +115,8 @@ import Testing
         ("", ["schema", "process", "frontend", "backends", "backends_routable", "vrrp", "stats_server", "history"]),
         ("process", ["version", "pid", "config_path", "uptime_seconds", "generated_at"]),
         ("frontend", ["sessions_current", "sessions_max", "sessions_limit", "sessions_total", "session_rate",
-                      "session_rate_max", "bytes_in", "bytes_out", "no_backend", "accept_errors", "pending_blocks"]),
+                      "session_rate_max", "bytes_in", "bytes_out", "no_backend", "accept_errors", "out_of_resources",
+                      "pending_blocks"]),
         ("backends", ["index", "address", "role", "state", "status", "health", "admin_state", "routable", "last_check",
                       "sessions_current", "sessions_max", "sessions_total", "bytes_in", "bytes_out", "connection_errors",
                       "retries", "sessions_shut_down", "client_aborts", "server_aborts", "check_failures", "downs", "downtime_seconds",

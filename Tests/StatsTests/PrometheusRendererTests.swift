@@ -65,6 +65,7 @@ import Testing
         #expect(Self.value(samples, "ferry_frontend_bytes_out_total") == 1_234_567)
         #expect(Self.value(samples, "ferry_frontend_no_backend_total") == 7)
         #expect(Self.value(samples, "ferry_frontend_accept_errors_total") == 3)
+        #expect(Self.value(samples, "ferry_frontend_out_of_resources_total") == 11)
         #expect(Self.value(samples, "ferry_frontend_session_rate") == snapshot.history.currentSessionRate)
         #expect(Self.value(samples, "ferry_relay_pending_blocks") == 5)
         #expect(Self.value(samples, "ferry_backends_routable") == Double(snapshot.routableCount))

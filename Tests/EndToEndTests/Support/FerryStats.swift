@@ -13,7 +13,7 @@ extension FerryProcess {
         return document
     }
 
-    /// `frontend` of the document: sessions, bytes, `no_backend`, `accept_errors`, ...
+    /// `frontend` of the document: sessions, bytes, `no_backend`, `out_of_resources`, `accept_errors`, ...
     func frontendStats() throws -> [String: Any] {
         try #require(try statsJSON()["frontend"] as? [String: Any])
     }
