@@ -121,8 +121,8 @@ public final class ProxyServer {
             })
         }
         // A loop with its own table holds its own reference to its listeners. This table keeps one
-        // too, so `ss -ltnp` still names Ferry; shutdown() closes it with the loop's stop-accepting.
-        // Waiting here also keeps the checks' sockets out of the loops' tables.
+        // too, so `ss -ltnp` still names Ferry; shutdown() closes it with the loop's stop-accepting
+        // (and must not for a loop that shares this table: hence the wait for every answer).
         for (index, isolated) in isolation.wait().enumerated() where isolated {
             listenerCopies += listenFDs[index]
         }
