@@ -5,8 +5,8 @@ import Glibc
 /// One direction of a relayed session (client → server or server → client): the bytes in
 /// flight, the readiness of both ends as edge-triggered epoll reported it, and the FIN state.
 ///
-/// Small transfers are copied through the loop's scratch block. Once a read fills a whole
-/// block the transfer is large, and the flow switches to `splice(2)` through a pooled pipe
+/// Small transfers are copied through the loop's scratch block. Once a read brings 16 KiB or
+/// more the transfer is large, and the flow switches to `splice(2)` through a pooled pipe
 /// (no copy into user space) until reads become small again.
 struct Flow {
     /// What one call to ``pump(from:to:buffers:pipes:)`` moved.
@@ -17,13 +17,15 @@ struct Flow {
         var spliced = 0
     }
 
-    /// A splice read shorter than this ends splice mode: the large transfer is over.
-    static let spliceExitThreshold = 16 * 1024
+    /// A copied read this large switches the flow to splice mode, a splice read shorter than this
+    /// ends it. Where splice starts to pay, measured through Ferry with 16 KiB–1 MiB values: from
+    /// 16 KiB on (6% less CPU per request at 16 KiB, 10% at 32 KiB than copying; README).
+    static let spliceThreshold = 16 * 1024
 
     var pending = PendingBytes()
     /// Set while splicing; holds the bytes in flight instead of `pending`.
     var pipe: SplicePipe?
-    /// The last read filled a whole block: splice from the next read on.
+    /// The last copied read reached ``spliceThreshold``: splice from the next read on.
     var wantsSplice = false
     /// The source may have bytes (or EOF) to read; cleared when a read would block.
     var sourceReadable = false
@@ -101,7 +103,7 @@ struct Flow {
                     }
                     transfer.written += written
                 }
-                if count == BufferPool.blockSize { wantsSplice = true }
+                if count >= Self.spliceThreshold { wantsSplice = true }
                 if written < count {
                     // The sink is full: park the rest and stop reading until it drains.
                     pending.adopt(buffers.takeScratch(), start: written, end: count)
@@ -176,7 +178,7 @@ struct Flow {
                 transfer.spliced += count
                 pipe!.count += count
                 if count < BufferPool.blockSize && !sourceHungUp { sourceReadable = false }
-                transferTurnedSmall = count < Self.spliceExitThreshold
+                transferTurnedSmall = count < Self.spliceThreshold
             } else if count == 0 {
                 sourceClosed = true
             } else {

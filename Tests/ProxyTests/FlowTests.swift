@@ -271,6 +271,27 @@ extension FlowTests {
 @Suite struct FlowSpliceTests {
     typealias Sockets = FlowTests.Sockets
 
+    /// Messages of 16 KiB and more: the first is copied (that is how the flow learns they are
+    /// large), the following ones are spliced whole; smaller ones are always copied.
+    @Test(arguments: [(1_000, false), (16_383, false), (16_384, true), (32_768, true), (60_000, true)])
+    func messagesFromTheSpliceThresholdOnAreSplicedAfterTheFirst(size: Int, spliced expected: Bool) throws {
+        let sockets = Sockets()
+        let pool = BufferPool(), splicePipes = PipePool()
+        var flow = Flow()
+        for round in 0..<3 {
+            let message = Array(FlowTests.pattern(size + round).suffix(size))  // other bytes each round
+            try #require(sockets.feed(message[...]) == message.count)
+            flow.sourceReadable = true
+            flow.sinkWritable = true
+            let transfer = try flow.pump(from: sockets.source, to: sockets.sink, buffers: pool, pipes: splicePipes).get()
+            #expect(sockets.drain() == message, "round \(round): bytes changed on the way")
+            #expect(transfer.read == message.count)
+            let wanted = round > 0 && expected ? message.count : 0
+            #expect(transfer.spliced == wanted, "round \(round): \(transfer.spliced) of \(message.count) bytes spliced")
+        }
+        #expect(pool.blocksInUse == 0)
+    }
+
     @Test(arguments: [200_000, 1_000_000])
     func largeTransferIsSplicedIntactThenFallsBackToCopying(size: Int) throws {
         let sockets = Sockets()
