@@ -171,7 +171,14 @@ struct Flow {
                 wantsSplice = false
                 return .success(true)
             }
-            guard sourceReadable && !sourceClosed else { return .success(false) }
+            guard sourceReadable && !sourceClosed else {
+                // Nothing in flight while the flow waits: the pipe goes back to the pool, so an
+                // idle session holds no descriptors; the next read takes one again.
+                pipes.recycle(pipe!)
+                pipe = nil
+                wantsSplice = true
+                return .success(false)
+            }
             let count = cln_splice(source, pipe!.writeFD, BufferPool.blockSize, flags)
             if count > 0 {
                 transfer.read += count

@@ -288,6 +288,8 @@ extension FlowTests {
             #expect(transfer.read == message.count)
             let wanted = round > 0 && expected ? message.count : 0
             #expect(transfer.spliced == wanted, "round \(round): \(transfer.spliced) of \(message.count) bytes spliced")
+            // Between messages the flow holds no pipe: an idle session costs no descriptors.
+            #expect(flow.pipe == nil && splicePipes.pipesInUse == 0)
         }
         #expect(pool.blocksInUse == 0)
     }
