@@ -162,36 +162,29 @@ import Testing
         }
     }
 
-    @Test func aClosedSinkEndsTheFlowWithAnError() {
+    /// A peer gone on either end ends the flow with an error that names that end: a closed sink
+    /// (EPIPE on the write), or a source whose peer closed with bytes it never read (ECONNRESET).
+    @Test(arguments: [(Flow.Failure.End.sink, EPIPE), (.source, ECONNRESET)])
+    func aBrokenPeerEndsTheFlowWithItsEndsError(end: Flow.Failure.End, errno expected: Int32) {
         let sockets = Sockets()
         var flow = Flow()
-        sockets.closeEarly(sockets.sinkPeer)
-        _ = sockets.feed(Self.pattern(10)[...])
+        switch end {
+        case .sink:
+            sockets.closeEarly(sockets.sinkPeer)
+            _ = sockets.feed(Self.pattern(10)[...])
+        case .source:
+            var byte: UInt8 = 1
+            #expect(write(sockets.source, &byte, 1) == 1)
+            sockets.closeEarly(sockets.sourcePeer)
+        }
         flow.sourceReadable = true
         let result = flow.pump(from: sockets.source, to: sockets.sink, buffers: BufferPool(), pipes: PipePool())
         guard case .failure(let failure) = result else {
-            Issue.record("expected EPIPE, got \(result)")
+            Issue.record("expected errno \(expected) on the \(end), got \(result)")
             return
         }
-        #expect(failure.error.errno == EPIPE)
-        #expect(failure.end == .sink, "a write to a closed peer is the sink's failure")
-    }
-
-    @Test func aResetSourceEndsTheFlowWithTheSourcesError() {
-        let sockets = Sockets()
-        var flow = Flow()
-        // A peer closing with bytes it never read resets the connection (ECONNRESET on the source).
-        var byte: UInt8 = 1
-        #expect(write(sockets.source, &byte, 1) == 1)
-        sockets.closeEarly(sockets.sourcePeer)
-        flow.sourceReadable = true
-        let result = flow.pump(from: sockets.source, to: sockets.sink, buffers: BufferPool(), pipes: PipePool())
-        guard case .failure(let failure) = result else {
-            Issue.record("expected ECONNRESET, got \(result)")
-            return
-        }
-        #expect(failure.error.errno == ECONNRESET)
-        #expect(failure.end == .source, "a reset read is the source's failure")
+        #expect(failure.error.errno == expected)
+        #expect(failure.end == end)
     }
 
     @Test func nothingIsReadWhileTheSourceIsNotReadable() throws {
