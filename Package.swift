@@ -9,6 +9,8 @@ let package = Package(
         // For the fuzz targets in Fuzz/ (a separate package, see bench/fuzz).
         .library(name: "Config", targets: ["Config"]),
         .library(name: "Proxy", targets: ["Proxy"]),
+        .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "VRRP", targets: ["VRRP"]),
     ],
     dependencies: [
@@ -27,14 +29,19 @@ let package = Package(
         .target(name: "CLinuxNet"),
         // libpcap (Debian: libpcap-dev) for `ferry capture` and the VRRP tests.
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
-        // The small epoll loop shared by the proxy and (later) VRRP.
+        // The small epoll loop shared by the proxy and VRRP.
         .target(name: "EventLoop", dependencies: ["CLinuxNet"]),
         // The YAML configuration: model, loader and validation (pure, no I/O beyond reading files).
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // The Redis protocol (pure): replies as values for the control plane, requests scanned in place
+        // for the data plane.
+        .target(name: "RESP"),
+        // Cluster mode's decisions (pure, no I/O): slots, the slot map, the command table, routing.
+        .target(name: "Cluster", dependencies: ["RESP"]),
         // Data plane, backend pool and health checks.
         .target(
             name: "Proxy",
-            dependencies: ["CLinuxNet", "EventLoop", "Config", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLinuxNet", "EventLoop", "Config", "RESP", "Cluster", .product(name: "Logging", package: "swift-log")]
         ),
         // The stats page, CSV/JSON/Prometheus renderers and admin actions (HTTP on its own threads).
         .target(
@@ -63,7 +70,9 @@ let package = Package(
         ),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
-        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EventLoop", "CLinuxNet", "Config"]),
+        .testTarget(name: "RESPTests", dependencies: ["RESP"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "RESP"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "EventLoop", "CLinuxNet", "Config", "RESP"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "Config", "EventLoop", "CLinuxNet"]),
         // The executable's own pure parts (the log line formatter).
         .testTarget(name: "FerryTests", dependencies: ["ferry", .product(name: "Logging", package: "swift-log")]),

@@ -15,7 +15,9 @@ let package = Package(
         .executableTarget(name: "FuzzVRRP", dependencies: [.product(name: "VRRP", package: root)]),
         // RESPReader on arbitrary reply streams, and HealthCheckExchange consuming them.
         .executableTarget(
-            name: "FuzzRESP", dependencies: [.product(name: "Proxy", package: root), .product(name: "Config", package: root)]
+            name: "FuzzRESP", dependencies: [
+                .product(name: "Proxy", package: root), .product(name: "RESP", package: root), .product(name: "Config", package: root),
+            ]
         ),
         // ConfigLoader.parse(yaml:path:) on arbitrary text.
         .executableTarget(name: "FuzzConfig", dependencies: [.product(name: "Config", package: root)]),

@@ -1,3 +1,4 @@
+import RESP
 import Config
 
 /// The bytes exchanged in one Redis health check: optional `AUTH`, then `PING` and

@@ -1,3 +1,4 @@
+import RESP
 import Config
 import Testing
 

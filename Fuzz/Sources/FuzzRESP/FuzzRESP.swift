@@ -1,5 +1,6 @@
 import Config
 import Proxy
+import RESP
 
 /// RESPReader and HealthCheckExchange on arbitrary reply streams (what a misbehaving backend or
 /// something that is not Redis at all could send to a health check).

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Proxy
+@testable import RESP
 
 struct RESPReaderTests {
     // MARK: - Valid values
