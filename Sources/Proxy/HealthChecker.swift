@@ -77,7 +77,7 @@ final class HealthChecker: EventHandler {
         if probes[server].fd >= 0 { timedOut(server) }
         probes[server].exchange = HealthCheckExchange(credentials: credentials)
         probes[server].started = started
-        probes[server].generation = (probes[server].generation &+ 1) & 0x3F_FFFF
+        probes[server].generation = EpollToken.next(probes[server].generation)
         probes[server].timeout = loop.schedule(after: timeout) { [unowned self] in timedOut(server) }
         let fd: Int32
         do {
@@ -95,16 +95,15 @@ final class HealthChecker: EventHandler {
         probes[server].connecting = true
         do {
             try loop.register(fd: fd, events: EpollLoop.readable | EpollLoop.writable | EpollLoop.readHangup | EpollLoop.edgeTriggered,
-                              handler: handler, data: UInt64(probes[server].generation) << 32 | UInt64(server))
+                              handler: handler, data: EpollToken(kind: 0, slot: Int32(server), generation: probes[server].generation).data)
         } catch {
             finish(server, .l4con, error.description)
         }
     }
 
     func handleEvent(data: UInt64, events: UInt32) {
-        let server = Int(data & 0xFFFF_FFFF)
-        guard server < probes.count, probes[server].fd >= 0,
-              UInt32(data >> 32) == probes[server].generation else { return }
+        let token = EpollToken(data: data), server = Int(token.slot)
+        guard server < probes.count, probes[server].fd >= 0, token.generation == probes[server].generation else { return }
         let fd = probes[server].fd
         if probes[server].connecting {
             guard events & (EpollLoop.writable | EpollLoop.error | EpollLoop.hangup) != 0 else { return }

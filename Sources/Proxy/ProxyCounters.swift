@@ -32,15 +32,6 @@ public struct FrontendCounters: Sendable, Equatable {
     }
 }
 
-/// Why a client is refused with a RESP error instead of being relayed to a server.
-enum Refusal: Sendable, Equatable {
-    /// `-ERR ferry: no backend available`: nothing routable, or every connect and retry failed.
-    case noBackend
-    /// `-ERR ferry: out of file descriptors, try again`: a connect failed for a local resource
-    /// (`CheckResult.isLocalResourceError`); another server would fail alike.
-    case outOfResources
-}
-
 /// Per-server counters (bytes in = from clients to this server).
 public struct BackendCounters: Sendable, Equatable {
     public var sessionsCurrent = 0

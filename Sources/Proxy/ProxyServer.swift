@@ -98,8 +98,9 @@ public final class ProxyServer {
 
         let isolation = IsolationReports(count: threadCount)
         for index in 0..<threadCount {
-            let settings = Self.workerSettings(config, backends: backends, listenFDs: listenFDs[index])
+            let settings = Self.relaySettings(config, backends: backends)
             let mailbox = mailboxes[index], limiter = limiter, stats = monitor.workers[index], logger = logger
+            let listeners = listenFDs[index], counters = RelayEngine.counters(backendCount: backends.count)
             let keep = [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, mailbox.wakeFD] + listenFDs[index]
             threads.append(LoopThread(name: "ferry-proxy-\(index)") {
                 do {
@@ -111,9 +112,12 @@ public final class ProxyServer {
                 }
                 do {
                     let loop = try EpollLoop(precise: false)
-                    let worker = try ProxyWorker(loop: loop, mailbox: mailbox, limiter: limiter, stats: stats,
-                                                 settings: settings, routes: [], logger: logger)
-                    withExtendedLifetime(worker) { loop.run() }
+                    let dataPlane = try DataPlaneLoop(
+                        loop: loop, mailbox: mailbox, limiter: limiter, stats: stats, listenFDs: listeners,
+                        counters: counters, logger: logger) { context in
+                        RelayEngine(context: context, settings: settings, routes: [])
+                    }
+                    withExtendedLifetime(dataPlane) { loop.run() }
                 } catch {
                     logger.critical("data-plane loop \(index) cannot start: \(error)")
                     exit(1)
@@ -165,12 +169,13 @@ public final class ProxyServer {
         return addresses
     }
 
-    private static func workerSettings(_ config: FerryConfig, backends: [SocketAddress], listenFDs: [Int32]) -> WorkerSettings {
-        let timeouts = config.proxy.timeouts
-        return WorkerSettings(
-            listenFDs: listenFDs, backends: backends, retries: config.backends.retries,
-            connectTimeout: timeouts.connect?.nanoseconds ?? 0, clientIdle: timeouts.clientIdle?.nanoseconds ?? 0,
-            serverIdle: timeouts.serverIdle?.nanoseconds ?? 0, clientFin: timeouts.clientFin?.nanoseconds ?? 0)
+    private static func relaySettings(_ config: FerryConfig, backends: [SocketAddress]) -> RelaySettings {
+        RelaySettings(backends: backends, retries: config.backends.retries, timeouts: idlePolicy(config.proxy.timeouts))
+    }
+
+    private static func idlePolicy(_ timeouts: Timeouts) -> IdlePolicy {
+        IdlePolicy(connect: timeouts.connect?.nanoseconds ?? 0, clientIdle: timeouts.clientIdle?.nanoseconds ?? 0,
+                   serverIdle: timeouts.serverIdle?.nanoseconds ?? 0, clientFin: timeouts.clientFin?.nanoseconds ?? 0)
     }
 
     /// Applies a new configuration (SIGHUP) without dropping sessions or resetting counters:
@@ -189,7 +194,7 @@ public final class ProxyServer {
         warnIfCapped(new.proxy.maxconn)
         pool.reconfigure(new, remap: Array(remap.dropLast()))
         let routes = pool.routable
-        let settings = Self.workerSettings(new, backends: backends, listenFDs: [])
+        let settings = Self.relaySettings(new, backends: backends)
         for mailbox in mailboxes {
             mailbox.send(.reconfigure(settings, remap: remap.map(Int32.init), routes: routes))
         }

@@ -1,17 +1,17 @@
+import EventLoop
+
 /// A slab of sessions addressed by slot, with a free list. Pointers into it stay valid until
 /// the next ``allocate()`` (which may grow it); the worker never holds one across an accept.
 final class SessionTable {
-    private(set) var storage: UnsafeMutablePointer<Session>
+    private(set) var storage: UnsafeMutablePointer<RelaySession>
     private(set) var capacity: Int
     private var freeSlots: [Int32] = []
     private(set) var activeCount = 0
-    /// Generations live in 22 bits of the epoll token.
-    static let generationMask: UInt32 = (1 << 22) - 1
 
     init(initialCapacity: Int = 256) {
         capacity = initialCapacity
         storage = .allocate(capacity: capacity)
-        storage.initialize(repeating: Session(), count: capacity)
+        storage.initialize(repeating: RelaySession(), count: capacity)
         freeSlots = (0..<Int32(capacity)).reversed()
     }
 
@@ -20,7 +20,7 @@ final class SessionTable {
         storage.deallocate()
     }
 
-    func pointer(_ slot: Int32) -> UnsafeMutablePointer<Session> {
+    func pointer(_ slot: Int32) -> UnsafeMutablePointer<RelaySession> {
         storage + Int(slot)
     }
 
@@ -32,8 +32,8 @@ final class SessionTable {
 
     func free(_ slot: Int32) {
         let session = pointer(slot)
-        let generation = (session.pointee.generation + 1) & Self.generationMask
-        session.pointee = Session()
+        let generation = EpollToken.next(session.pointee.generation)
+        session.pointee = RelaySession()
         session.pointee.generation = generation
         freeSlots.append(slot)
         activeCount -= 1
@@ -41,9 +41,9 @@ final class SessionTable {
 
     private func grow() {
         let newCapacity = capacity * 2
-        let bigger = UnsafeMutablePointer<Session>.allocate(capacity: newCapacity)
+        let bigger = UnsafeMutablePointer<RelaySession>.allocate(capacity: newCapacity)
         bigger.moveInitialize(from: storage, count: capacity)
-        (bigger + capacity).initialize(repeating: Session(), count: newCapacity - capacity)
+        (bigger + capacity).initialize(repeating: RelaySession(), count: newCapacity - capacity)
         storage.deallocate()
         freeSlots.append(contentsOf: (Int32(capacity)..<Int32(newCapacity)).reversed())
         storage = bigger

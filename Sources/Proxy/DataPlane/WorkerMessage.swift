@@ -7,7 +7,7 @@ enum WorkerMessage: Sendable {
     /// A configuration reload: new servers and settings. `remap[old]` is each old backend's new
     /// index (the last entry, and removed servers, map to the retired slot at `backends.count`),
     /// so sessions and counters carry over.
-    case reconfigure(WorkerSettings, remap: [Int32], routes: [Int32])
+    case reconfigure(RelaySettings, remap: [Int32], routes: [Int32])
     /// Graceful shutdown, step 1: close the listeners, keep the sessions.
     case stopAccepting
     /// Graceful shutdown, step 2: close every session and leave the loop.
