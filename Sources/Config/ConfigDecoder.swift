@@ -6,6 +6,10 @@ import Yams
 /// with the default, so that ``firstProblem`` is the first *in document order* even when a rule
 /// that spans two keys (`health.timeout` ≤ `health.interval`) is only checked after both were read.
 /// Not thread-safe; one decoder reads one document.
+///
+/// One file per section that has grown rules of its own, like HAProxy's `cfgparse-*.c`:
+/// `ConfigDecoder+Proxy.swift` (`proxy:`) and `ConfigDecoder+Cluster.swift` (`cluster:`); the value
+/// readers they share are in the Values part below.
 final class ConfigDecoder {
     private let path: String
     private var problems: [(line: Int, column: Int, order: Int, error: ConfigError)] = []
@@ -25,9 +29,7 @@ final class ConfigDecoder {
 
     // MARK: - Sections
 
-    static let sectionKeys = ["proxy", "backends", "health", "stats", "vrrp", "log"]
-    static let proxyKeys = ["listen", "threads", "maxconn", "timeouts", "shutdown_grace"]
-    static let timeoutKeys = ["connect", "client_idle", "server_idle", "client_fin"]
+    static let sectionKeys = ["proxy", "cluster", "backends", "health", "stats", "vrrp", "log"]
     static let backendKeys = ["select", "servers", "on_down", "retries"]
     static let healthKeys = ["interval", "timeout", "rise", "fall", "auth"]
     static let statsKeys = ["listen", "path", "refresh", "auth"]
@@ -49,10 +51,13 @@ final class ConfigDecoder {
         guard let sections = mapping(
             document,
             keys: Self.sectionKeys,
-            notAMapping: "the file must be a mapping with the sections proxy, backends, health, stats, vrrp and log"
+            notAMapping: "the file must be a mapping with the sections proxy, cluster, backends, health, stats, vrrp and log"
         ) else { return config }
 
-        if let proxy = sections["proxy"] { decodeProxy(proxy, into: &config.proxy) }
+        // The mode `cluster:` is checked against; `nil` when it could not be read.
+        var mode: ProxyMode? = config.proxy.mode
+        if let proxy = sections["proxy"] { mode = decodeProxy(proxy, into: &config.proxy) }
+        if let cluster = sections["cluster"] { decodeCluster(cluster, mode: mode, into: &config.cluster) }
         if let backends = sections["backends"] {
             decodeBackends(backends, into: &config.backends)
         } else {
@@ -64,40 +69,6 @@ final class ConfigDecoder {
         if let vrrp = sections["vrrp"] { config.vrrp = decodeVRRP(vrrp) }
         if let log = sections["log"] { decodeLog(log, into: &config.log) }
         return config
-    }
-
-    private func decodeProxy(_ value: ConfigValue, into proxy: inout ProxyConfig) {
-        guard let fields = mapping(value, keys: Self.proxyKeys) else { return }
-        if let listen = fields["listen"],
-           let endpoints = endpoints(listen, allowSingle: true, whenEmpty: "must list at least one address") {
-            proxy.listen = endpoints
-        }
-        if let threads = fields["threads"],
-           // Bounded so a typo cannot start a million threads; 0 is resolved to the CPU count at start.
-           let number = integer(threads, 0...1024, "must be an integer from 0 to 1024 (0 = one per CPU)") {
-            proxy.threads = number
-        }
-        if let maxconn = fields["maxconn"], let number = integer(maxconn, 1...1_000_000) {
-            proxy.maxconn = number
-        }
-        if let timeouts = fields["timeouts"], let entries = mapping(timeouts, keys: Self.timeoutKeys) {
-            // 0 means "no timeout" for each of them, stored as nil.
-            if let entry = entries["connect"], let duration = duration(entry) {
-                proxy.timeouts.connect = duration == .zero ? nil : duration
-            }
-            if let entry = entries["client_idle"], let duration = duration(entry) {
-                proxy.timeouts.clientIdle = duration == .zero ? nil : duration
-            }
-            if let entry = entries["server_idle"], let duration = duration(entry) {
-                proxy.timeouts.serverIdle = duration == .zero ? nil : duration
-            }
-            if let entry = entries["client_fin"], let duration = duration(entry) {
-                proxy.timeouts.clientFin = duration == .zero ? nil : duration
-            }
-        }
-        if let grace = fields["shutdown_grace"], let duration = duration(grace) {
-            proxy.shutdownGrace = duration
-        }
     }
 
     private func decodeBackends(_ value: ConfigValue, into backends: inout BackendsConfig) {
@@ -298,9 +269,10 @@ final class ConfigDecoder {
     }
 
     // MARK: - Values
+    // Internal rather than private: the sections in ConfigDecoder+*.swift read their values here.
 
     /// Records a problem with `value`.
-    private func report(_ value: ConfigValue, _ message: String) {
+    func report(_ value: ConfigValue, _ message: String) {
         report(value.key, at: value.mark, message)
     }
 
@@ -308,7 +280,7 @@ final class ConfigDecoder {
     /// A `missing` key is reported on the line that opens its mapping, but after any other problem
     /// on that line: `auth: {password: x}` is better explained by "unknown key password" than by
     /// "password_file: required".
-    private func report(_ key: String, at mark: Mark?, _ message: String, missing: Bool = false) {
+    func report(_ key: String, at mark: Mark?, _ message: String, missing: Bool = false) {
         let error = ConfigError(path: path, line: mark?.line, key: key, message: message)
         let column = missing ? .max : mark?.column ?? .max
         problems.append((mark?.line ?? .max, column, problems.count, error))
@@ -316,7 +288,7 @@ final class ConfigDecoder {
 
     /// The known keys of a mapping. Reports unknown, repeated and non-name keys (and skips them);
     /// a null value (`section:` with nothing under it) is an empty mapping.
-    private func mapping(_ value: ConfigValue, keys allowed: [String], notAMapping: String = "must be a mapping")
+    func mapping(_ value: ConfigValue, keys allowed: [String], notAMapping: String = "must be a mapping")
         -> [String: ConfigValue]?
     {
         if value.node.isNull { return [:] }
@@ -348,7 +320,7 @@ final class ConfigDecoder {
     }
 
     /// The items of a list, each keyed `key[i]`; null is the empty list.
-    private func list(_ value: ConfigValue) -> [ConfigValue]? {
+    func list(_ value: ConfigValue) -> [ConfigValue]? {
         if value.node.isNull { return [] }
         guard case .sequence(let sequence) = value.node else {
             report(value, "must be a list")
@@ -361,7 +333,7 @@ final class ConfigDecoder {
 
     /// A plain decimal integer within `range`; the message says the range, so it also serves for
     /// values that are not integers at all.
-    private func integer(_ value: ConfigValue, _ range: ClosedRange<Int>, _ message: String? = nil) -> Int? {
+    func integer(_ value: ConfigValue, _ range: ClosedRange<Int>, _ message: String? = nil) -> Int? {
         if let text = value.node.plainText, let number = Int(text), range.contains(number) {
             return number
         }
@@ -376,7 +348,7 @@ final class ConfigDecoder {
     }
 
     /// `true` or `false`, unquoted. YAML 1.1's `yes`/`on` are refused: they surprise people.
-    private func bool(_ value: ConfigValue) -> Bool? {
+    func bool(_ value: ConfigValue) -> Bool? {
         switch value.node.plainText {
         case "true", "True", "TRUE": return true
         case "false", "False", "FALSE": return false
@@ -387,13 +359,13 @@ final class ConfigDecoder {
     }
 
     /// Any scalar that is not null, quoted or not.
-    private func string(_ value: ConfigValue) -> String? {
+    func string(_ value: ConfigValue) -> String? {
         if let text = value.node.text { return text }
         report(value, "must be a string")
         return nil
     }
 
-    private func nonEmptyString(_ value: ConfigValue) -> String? {
+    func nonEmptyString(_ value: ConfigValue) -> String? {
         guard let text = string(value) else { return nil }
         if text.isEmpty {
             report(value, "must not be empty")
@@ -402,20 +374,20 @@ final class ConfigDecoder {
         return text
     }
 
-    private func duration(_ value: ConfigValue) -> Duration? {
+    func duration(_ value: ConfigValue) -> Duration? {
         if let text = value.node.text, let duration = DurationSyntax.parse(text) { return duration }
         report(value, DurationSyntax.expectation)
         return nil
     }
 
-    private func choice<Choice: RawRepresentable & CaseIterable>(_ value: ConfigValue, _: Choice.Type) -> Choice?
+    func choice<Choice: RawRepresentable & CaseIterable>(_ value: ConfigValue, _: Choice.Type) -> Choice?
     where Choice.RawValue == String {
         if let text = value.node.text, let choice = Choice(rawValue: text) { return choice }
         report(value, "must be one of: \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
         return nil
     }
 
-    private func endpoint(_ value: ConfigValue) -> Endpoint? {
+    func endpoint(_ value: ConfigValue) -> Endpoint? {
         guard let text = value.node.text else {
             report(value, AddressSyntax.endpointExpectation)
             return nil
@@ -429,7 +401,7 @@ final class ConfigDecoder {
     }
 
     /// A list of distinct endpoints, at least one; `allowSingle` also takes one bare string.
-    private func endpoints(_ value: ConfigValue, allowSingle: Bool, whenEmpty: String) -> [Endpoint]? {
+    func endpoints(_ value: ConfigValue, allowSingle: Bool, whenEmpty: String) -> [Endpoint]? {
         if allowSingle, value.node.text != nil {
             return endpoint(value).map { [$0] }
         }
@@ -458,7 +430,7 @@ final class ConfigDecoder {
     }
 
     /// `virtual_ips`: at least one `a.b.c.d/len`, kept as written, no address twice.
-    private func virtualIPs(_ value: ConfigValue) -> [String]? {
+    func virtualIPs(_ value: ConfigValue) -> [String]? {
         guard let items = list(value) else { return nil }
         guard !items.isEmpty else {
             report(value, "required, at least one address")
@@ -489,7 +461,7 @@ final class ConfigDecoder {
     }
 
     /// `unicast_peers`: distinct IPv4 addresses; empty means multicast.
-    private func ipv4List(_ value: ConfigValue) -> [String]? {
+    func ipv4List(_ value: ConfigValue) -> [String]? {
         guard let items = list(value) else { return nil }
         var addresses: [String] = []
         var firstIndex: [String: Int] = [:]
@@ -513,14 +485,25 @@ final class ConfigDecoder {
 
     /// `auth:` — reads the password file now, so a missing secret fails `check-config` rather than
     /// the first health check at 3 a.m. A null `auth:` means no authentication.
-    private func credentials(_ value: ConfigValue, usernameRequired: Bool) -> Credentials? {
+    ///
+    /// `acceptUsername` sees the username as soon as it is read (its field, or `nil` when none is
+    /// written), so a list of users can refuse a repeated one whatever becomes of the password: it
+    /// reports its own problem and returns false to refuse the credentials.
+    func credentials(
+        _ value: ConfigValue, usernameRequired: Bool,
+        acceptUsername: (_ field: ConfigValue?, _ username: String?) -> Bool = { _, _ in true }
+    ) -> Credentials? {
         if value.node.isNull { return nil }
         guard let fields = mapping(value, keys: Self.credentialKeys) else { return nil }
         var username: String?
+        var usernameIsAccepted = true
         if let field = fields["username"] {
             username = nonEmptyString(field)
+            if let username { usernameIsAccepted = acceptUsername(field, username) }
         } else if usernameRequired {
             report(value.path("username"), at: value.ownerMark, "required", missing: true)
+        } else {
+            usernameIsAccepted = acceptUsername(nil, nil)
         }
         guard let field = fields["password_file"] else {
             report(value.path("password_file"), at: value.ownerMark, "required", missing: true)
@@ -546,6 +529,7 @@ final class ConfigDecoder {
                 return nil
             }
             if usernameRequired && username == nil { return nil }
+            if !usernameIsAccepted { return nil }
             return Credentials(username: username, passwordFile: resolved, password: password)
         }
     }

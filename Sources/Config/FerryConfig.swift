@@ -2,8 +2,13 @@
 ///
 /// Every value here has already been checked by ``ConfigLoader``; code that receives a
 /// `FerryConfig` never has to validate again.
+///
+/// The file's sections are `proxy:`, `cluster:`, `backends:`, `health:`, `stats:`, `vrrp:` and
+/// `log:`; only `backends:` is required.
 public struct FerryConfig: Sendable, Equatable {
     public var proxy = ProxyConfig()
+    /// `cluster:`, read only when ``ProxyConfig/mode`` is ``ProxyMode/cluster`` (the defaults otherwise).
+    public var cluster = ClusterConfig()
     public var backends = BackendsConfig()
     public var health = HealthConfig()
     public var stats = StatsConfig()
@@ -31,8 +36,21 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     public var description: String { family == .ipv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
+/// `proxy.mode:` — what the proxy does with a client's connection.
+public enum ProxyMode: String, Sendable, Equatable, CaseIterable {
+    /// A byte relay: each client connection goes to one server chosen by `backends:`, and the
+    /// servers do their own `AUTH`.
+    case tcp
+    /// A slot-aware Redis Cluster proxy: commands are routed by hash slot through the slot map
+    /// read from the cluster (see ``ClusterConfig``), and Ferry authenticates clients itself
+    /// (``ProxyConfig/auth``).
+    case cluster
+}
+
 /// `proxy:` — the client-facing listener and the relay.
 public struct ProxyConfig: Sendable, Equatable {
+    /// `tcp` (the default) or `cluster`; `proxy.auth` and the `cluster:` section need `cluster`.
+    public var mode: ProxyMode = .tcp
     public var listen: [Endpoint] = [Endpoint(host: "0.0.0.0", port: 7010, family: .ipv4)]
     /// Data-plane threads; 0 in the file means one per CPU and is resolved at start.
     public var threads: Int = 0
@@ -41,6 +59,18 @@ public struct ProxyConfig: Sendable, Equatable {
     public var timeouts = Timeouts()
     /// How long SIGTERM/SIGINT lets established sessions finish before closing them.
     public var shutdownGrace: Duration = .seconds(10)
+    /// `proxy.auth:` — cluster mode only: the users clients authenticate as (`AUTH`, `HELLO … AUTH`),
+    /// in file order, no username twice. A `nil` username is Redis's `default` user. Empty (the
+    /// default) means no authentication: every client is the `default` user.
+    public var auth: [Credentials] = []
+    public init() {}
+}
+
+/// `cluster:` — Redis Cluster mode. Only allowed with `proxy.mode: cluster`; a `cluster:` with
+/// nothing under it counts as absent.
+public struct ClusterConfig: Sendable, Equatable {
+    /// How often the slot map is read again from the cluster: more than 0, at most 1h.
+    public var refresh: Duration = .seconds(1)
     public init() {}
 }
 
@@ -80,6 +110,7 @@ public struct BackendsConfig: Sendable, Equatable {
 
 /// Credentials for `AUTH`: the password is read from `passwordFile` at load time.
 public struct Credentials: Sendable, Equatable {
+    /// `nil` when the file gives none: Redis's `default` user (`AUTH <password>`).
     public var username: String?
     public var passwordFile: String
     public var password: String

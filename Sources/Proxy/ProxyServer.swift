@@ -1,3 +1,4 @@
+import Cluster
 import Config
 import Dispatch
 import EventLoop
@@ -26,6 +27,9 @@ public final class ProxyServer {
     /// This table's references to the listeners of loops with their own table (closed at shutdown).
     private var listenerCopies: [Int32] = []
     private let threadCount: Int
+    /// cluster mode: the slot map and command table, kept fresh on their own thread.
+    private var refresher: TopologyRefresher?
+    private var refresherThread: LoopThread?
     public private(set) var listenAddresses: [SocketAddress] = []
 
     public init(config: FerryConfig, controlLoop: EpollLoop, logger: Logger) throws(SystemError) {
@@ -93,14 +97,26 @@ public final class ProxyServer {
         mailboxes = try (0..<threadCount).map { _ throws(SystemError) in try Mailbox<WorkerMessage>() }
         pool = try BackendPool(
             config: config, monitor: monitor, control: control, loop: controlLoop, logger: logger,
-            publishRoutes: { [mailboxes] routes in for mailbox in mailboxes { mailbox.send(.routes(routes)) } },
+            publishRoutes: { [mailboxes, unowned self] routes in
+                for mailbox in mailboxes { mailbox.send(.routes(routes)) }
+                refresher?.refreshNow()  // a server went DOWN or changed role: its slots may have moved
+            },
             shutDownSessions: { [mailboxes] server in for mailbox in mailboxes { mailbox.send(.shutDownSessions(backend: server)) } })
 
+        if config.proxy.mode == .cluster {
+            let topology = TopologyRefresher(
+                seeds: backends, interval: config.cluster.refresh, timeout: config.proxy.timeouts.connect ?? .seconds(2),
+                logger: logger) { [mailboxes] view in for mailbox in mailboxes { mailbox.send(.clusterView(view)) } }
+            refresher = topology
+            refresherThread = topology.start()
+        }
         let isolation = IsolationReports(count: threadCount)
         for index in 0..<threadCount {
             let settings = Self.relaySettings(config, backends: backends)
             let mailbox = mailboxes[index], limiter = limiter, stats = monitor.workers[index], logger = logger
             let listeners = listenFDs[index], counters = RelayEngine.counters(backendCount: backends.count)
+            let mode = config.proxy.mode, clusterSettings = Self.clusterSettings(config)
+            let refresher = self.refresher
             let keep = [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, mailbox.wakeFD] + listenFDs[index]
             threads.append(LoopThread(name: "ferry-proxy-\(index)") {
                 do {
@@ -112,12 +128,25 @@ public final class ProxyServer {
                 }
                 do {
                     let loop = try EpollLoop(precise: false)
-                    let dataPlane = try DataPlaneLoop(
-                        loop: loop, mailbox: mailbox, limiter: limiter, stats: stats, listenFDs: listeners,
-                        counters: counters, logger: logger) { context in
-                        RelayEngine(context: context, settings: settings, routes: [])
+                    // The engine is picked here, once: the loop is generic over it, so nothing on the
+                    // hot path asks which mode it is in.
+                    switch mode {
+                    case .tcp:
+                        let dataPlane = try DataPlaneLoop(
+                            loop: loop, mailbox: mailbox, limiter: limiter, stats: stats, listenFDs: listeners,
+                            counters: counters, logger: logger) { context in
+                            RelayEngine(context: context, settings: settings, routes: [])
+                        }
+                        withExtendedLifetime(dataPlane) { loop.run() }
+                    case .cluster:
+                        let dataPlane = try DataPlaneLoop(
+                            loop: loop, mailbox: mailbox, limiter: limiter, stats: stats, listenFDs: listeners,
+                            counters: counters, logger: logger) { context in
+                            ClusterEngine(context: context, settings: clusterSettings, view: refresher?.view,
+                                          requestRefresh: { refresher?.refreshNow() })
+                        }
+                        withExtendedLifetime(dataPlane) { loop.run() }
                     }
-                    withExtendedLifetime(dataPlane) { loop.run() }
                 } catch {
                     logger.critical("data-plane loop \(index) cannot start: \(error)")
                     exit(1)
@@ -173,6 +202,13 @@ public final class ProxyServer {
         RelaySettings(backends: backends, retries: config.backends.retries, timeouts: idlePolicy(config.proxy.timeouts))
     }
 
+    private static func clusterSettings(_ config: FerryConfig) -> ClusterSettings {
+        let users = config.proxy.auth.map {
+            ClientAuthenticator.User(name: $0.username.map { Array($0.utf8) } ?? ClientAuthenticator.defaultUserName, password: Array($0.password.utf8))
+        }
+        return ClusterSettings(timeouts: idlePolicy(config.proxy.timeouts), authenticator: ClientAuthenticator(users: users))
+    }
+
     private static func idlePolicy(_ timeouts: Timeouts) -> IdlePolicy {
         IdlePolicy(connect: timeouts.connect?.nanoseconds ?? 0, clientIdle: timeouts.clientIdle?.nanoseconds ?? 0,
                    serverIdle: timeouts.serverIdle?.nanoseconds ?? 0, clientFin: timeouts.clientFin?.nanoseconds ?? 0)
@@ -219,6 +255,8 @@ public final class ProxyServer {
             if limiter.count == 0 || MonotonicClock.now() >= deadline {
                 if limiter.count > 0 { logger.notice("grace period over, closing \(limiter.count) sessions") }
                 checker?.stop()
+                refresher?.stop()
+                refresherThread?.join()
                 for mailbox in mailboxes { mailbox.send(.stop) }
                 for thread in threads { thread.join() }
                 threads.removeAll()

@@ -2,22 +2,27 @@ import Cluster
 import Testing
 
 @Suite struct HashSlotTests {
-    /// Expected slots from `CLUSTER KEYSLOT` on redis-server 7.0 (and the spec's own CRC16 check value).
-    @Test(arguments: [
-        ("123456789", 0x31C3 & 0x3FFF),  // the XMODEM check value 0x31C3
-        ("foo", 12182), ("bar", 5061), ("hello", 866), ("", 0),
-        ("{user1000}.following", 3443), ("{user1000}.followers", 3443), ("user1000", 3443),
-        ("foo{}{bar}", 8363),  // `{}` has nothing inside: the whole key is hashed
-        ("foo{{bar}}zap", 4015),  // the tag is `{bar`
-        ("foo{bar}{zap}", 5061),  // only the first tag counts: `bar`
-        ("{bar", 4303),  // no closing brace: the whole key
-    ])
-    func slotMatchesRedis(key: String, slot: Int) {
-        #expect(HashSlot.of(Array(key.utf8)) == UInt16(slot))
+    /// Every expected slot is what `CLUSTER KEYSLOT` answered on redis-server 7.0.15 (keys sent as
+    /// binary-safe bulk strings): the lead's list (where `{bar` had been written down as 4303; Redis
+    /// says 4015, the slot of `{bar` hashed whole, the same as the tag of `foo{{bar}}zap`), binary
+    /// keys, empty tags and stray braces, nested braces, long keys and UTF-8. See
+    /// ``CapturedKey/all``.
+    @Test(arguments: CapturedKey.all)
+    func slotMatchesRedis(captured: CapturedKey) {
+        #expect(HashSlot.of(captured.key) == captured.slot)
+        captured.key.withUnsafeBytes { #expect(HashSlot.of($0) == captured.slot) }
     }
 
     @Test func crc16CheckValue() {
         let crc = Array("123456789".utf8).withUnsafeBytes { HashSlot.crc16($0) }
         #expect(crc == 0x31C3)
+    }
+
+    /// Keys that share a tag share a slot whatever surrounds the tag (the point of hash tags).
+    @Test(arguments: ["user1000", "42", "{", "é", "a b"])
+    func sameTagSameSlot(tag: String) {
+        let slots = ["{\(tag)}", "x{\(tag)}", "{\(tag)}y", "prefix:{\(tag)}:suffix{other}"].map { HashSlot.of(Array($0.utf8)) }
+        #expect(Set(slots).count == 1)
+        #expect(slots[0] == HashSlot.of(Array(tag.utf8)))
     }
 }

@@ -54,10 +54,13 @@ struct ConfigErrorCaseTests {
         ErrorCase("backends:\n", "backends.servers", 1, "required, at least one server", addBackends: false),
         ErrorCase("- proxy\n- backends\n", "", 1, "the file must be a mapping with the sections", addBackends: false),
         ErrorCase("just a string\n", "", 1, "the file must be a mapping", addBackends: false),
+        ErrorCase("[]\n", "", 1, "the file must be a mapping with the sections proxy, cluster, backends, health, stats, vrrp and log",
+                  addBackends: false),
+        ErrorCase("proxy: {mode: cluster}\ncluster: {}\ncluster: {}\n", "cluster", 3, "duplicate key (first on line 2)"),
         ErrorCase("log: {}\nbogus: 1\n", "bogus", 2,
-                  "unknown key (expected one of: proxy, backends, health, stats, vrrp, log)"),
+                  "unknown key (expected one of: proxy, cluster, backends, health, stats, vrrp, log)"),
         ErrorCase("proxy:\n  threads: 1\n  lisen: [\"0.0.0.0:7010\"]\n", "proxy.lisen", 3,
-                  "unknown key (expected one of: listen, threads, maxconn, timeouts, shutdown_grace)"),
+                  "unknown key (expected one of: mode, listen, threads, maxconn, timeouts, shutdown_grace, auth)"),
         ErrorCase("health:\n  rise: 1\nhealth:\n  fall: 1\n", "health", 3, "duplicate key (first on line 1)"),
         ErrorCase("health:\n  rise: 2\n  fall: 3\n  rise: 4\n", "health.rise", 4, "duplicate key (first on line 2)"),
         ErrorCase("health: {rise: 1, fall: 2, rise: 3}\n", "health.rise", 1, "duplicate key (first on line 1)"),
@@ -121,6 +124,65 @@ struct ConfigErrorCaseTests {
         ErrorCase("proxy:\n  maxconn: true\n", "proxy.maxconn", 2, "must be an integer from 1 to 1000000"),
         ErrorCase("proxy: [listen]\n", "proxy", 1, "must be a mapping"),
         ErrorCase("proxy:\n  shutdown_grace: forever\n", "proxy.shutdown_grace", 2, "must be a duration"),
+        ErrorCase("proxy:\n  mode: redis\n", "proxy.mode", 2, "must be one of: tcp, cluster"),
+        ErrorCase("proxy:\n  mode: CLUSTER\n", "proxy.mode", 2, "must be one of: tcp, cluster"),
+        ErrorCase("proxy:\n  mode: [cluster]\n", "proxy.mode", 2, "must be one of: tcp, cluster"),
+        ErrorCase("proxy:\n  mode:\n", "proxy.mode", 2, "must be one of: tcp, cluster"),
+        ErrorCase("proxy:\n  mode: cluster\n  mode: tcp\n", "proxy.mode", 3, "duplicate key (first on line 2)"),
+    ]
+
+    /// `proxy.auth` cases that need no password file (PasswordFileTests has the others).
+    static let proxyAuth: [ErrorCase] = [
+        // tcp mode, by default or written, anywhere in the section: at the auth key, before its entries.
+        ErrorCase("proxy:\n  auth:\n    - username: alice\n      password_file: /nonexistent/alice.secret\n", "proxy.auth", 2,
+                  "only used with proxy.mode: cluster (in tcp mode the servers do their own AUTH)"),
+        ErrorCase("proxy:\n  auth: {password_file: /dev/null}\n  mode: tcp\n", "proxy.auth", 2,
+                  "only used with proxy.mode: cluster (in tcp mode the servers do their own AUTH)"),
+        ErrorCase("proxy:\n  mode: tcp\n  auth: []\n", "proxy.auth", 3, "only used with proxy.mode: cluster"),
+        ErrorCase("proxy:\n  auth: alice\n", "proxy.auth", 2, "only used with proxy.mode: cluster"),
+        // Cluster mode: each entry read like stats.auth, the username optional.
+        ErrorCase("proxy:\n  mode: cluster\n  auth: alice\n", "proxy.auth", 3, "must be a list"),
+        ErrorCase("proxy:\n  mode: cluster\n  auth:\n    - alice\n", "proxy.auth[0]", 4, "must be a mapping"),
+        ErrorCase("proxy:\n  mode: cluster\n  auth: [[alice]]\n", "proxy.auth[0]", 3, "must be a mapping"),
+        ErrorCase("proxy:\n  mode: cluster\n  auth:\n    -\n", "proxy.auth[0].password_file", 4, "required"),
+        ErrorCase("proxy:\n  mode: cluster\n  auth:\n    - username: alice\n", "proxy.auth[0].password_file", 4, "required"),
+        ErrorCase("proxy:\n  mode: cluster\n  auth: {username: alice}\n", "proxy.auth.password_file", 3, "required"),
+        ErrorCase("proxy:\n  mode: cluster\n  auth:\n    - {username: \"\", password_file: /dev/null}\n", "proxy.auth[0].username", 4,
+                  "must not be empty"),
+        ErrorCase("proxy:\n  mode: cluster\n  auth:\n    - {username: [a], password_file: /dev/null}\n", "proxy.auth[0].username", 4,
+                  "must be a string"),
+        ErrorCase("proxy:\n  mode: cluster\n  auth:\n    - {password_file: /dev/null}\n", "proxy.auth[0].password_file", 4,
+                  "/dev/null is a character device, not a regular file"),
+        ErrorCase("proxy:\n  mode: cluster\n  auth:\n    - password_file: /nonexistent/a.secret\n", "proxy.auth[0].password_file", 4,
+                  "cannot read /nonexistent/a.secret: No such file or directory"),
+        ErrorCase("proxy:\n  mode: cluster\n  auth:\n    - {username: alice, password_file: \"\"}\n", "proxy.auth[0].password_file", 4,
+                  "must not be empty"),
+        ErrorCase("proxy:\n  mode: cluster\n  auth:\n    - {username: alice, password: x}\n", "proxy.auth[0].password", 4,
+                  "unknown key (expected one of: username, password_file)"),
+        // The mode is read first, wherever it is written.
+        ErrorCase("proxy:\n  auth: {password_file: /dev/null}\n  mode: cluster\n", "proxy.auth.password_file", 2,
+                  "/dev/null is a character device, not a regular file"),
+    ]
+
+    static let cluster: [ErrorCase] = [
+        ErrorCase("cluster:\n  refresh: 2s\n", "cluster", 1, "only used with proxy.mode: cluster"),
+        ErrorCase("cluster: {}\n", "cluster", 1, "only used with proxy.mode: cluster"),
+        ErrorCase("proxy:\n  mode: tcp\ncluster:\n  refresh: 2s\n", "cluster", 3, "only used with proxy.mode: cluster"),
+        // The rule is about the section, so its own problems are not looked for.
+        ErrorCase("cluster:\n  refresh: 0\nproxy: {mode: tcp}\n", "cluster", 1, "only used with proxy.mode: cluster"),
+        ErrorCase("proxy: {mode: cluster}\ncluster:\n  refresh: 0\n", "cluster.refresh", 3, "must be greater than 0 and at most 1h"),
+        ErrorCase("proxy: {mode: cluster}\ncluster:\n  refresh: 0s\n", "cluster.refresh", 3, "must be greater than 0 and at most 1h"),
+        ErrorCase("proxy: {mode: cluster}\ncluster:\n  refresh: 3601s\n", "cluster.refresh", 3, "must be greater than 0 and at most 1h"),
+        ErrorCase("proxy: {mode: cluster}\ncluster:\n  refresh: 1d\n", "cluster.refresh", 3, "must be greater than 0 and at most 1h"),
+        ErrorCase("proxy: {mode: cluster}\ncluster:\n  refresh: soon\n", "cluster.refresh", 3, "must be a duration such as 500ms, 2s or 1m"),
+        ErrorCase("proxy: {mode: cluster}\ncluster:\n  refresh: -1s\n", "cluster.refresh", 3, "must be a duration"),
+        ErrorCase("proxy: {mode: cluster}\ncluster:\n  refresh: [1s]\n", "cluster.refresh", 3, "must be a duration"),
+        ErrorCase("proxy: {mode: cluster}\ncluster:\n  refresh:\n", "cluster.refresh", 3, "must be a duration"),
+        ErrorCase("cluster:\n  refresh: 1s\n  refresh: 2s\nproxy: {mode: cluster}\n", "cluster.refresh", 3,
+                  "duplicate key (first on line 2)"),
+        ErrorCase("proxy: {mode: cluster}\ncluster:\n  hold: 1s\n", "cluster.hold", 3, "unknown key (expected one of: refresh)"),
+        ErrorCase("proxy: {mode: cluster}\ncluster: 5\n", "cluster", 2, "must be a mapping"),
+        ErrorCase("proxy: {mode: cluster}\ncluster: [refresh]\n", "cluster", 2, "must be a mapping"),
     ]
 
     static let backends: [ErrorCase] = [
@@ -362,7 +424,7 @@ struct ConfigErrorCaseTests {
         ErrorCase("log:\n  [level]: info\n", "log", 2, "keys must be names, not lists or mappings"),
     ]
 
-    @Test(arguments: structure + proxy + backends + health + stats + vrrpCases + log)
+    @Test(arguments: structure + proxy + proxyAuth + cluster + backends + health + stats + vrrpCases + log)
     func invalidConfigurationIsReportedAtItsKeyAndLine(_ errorCase: ErrorCase) throws {
         let error = try #require(throws: ConfigError.self) {
             try ConfigLoader.parse(yaml: errorCase.document, path: "test.yaml")
@@ -385,6 +447,13 @@ struct ConfigErrorCaseTests {
          "test.yaml:2: proxy.timeouts.connect: must be a duration such as 500ms, 2s or 1m"),
         ("health:\n  timeout: 100ms\n  rise: 2\n  rize: 3\nbackends: {servers: [\"127.0.0.1:7001\"]}\n",
          "test.yaml:4: health.rize: unknown key (expected one of: interval, timeout, rise, fall, auth)"),
+        ("backends: {servers: [\"127.0.0.1:7001\"]}\ncluster:\n  refresh: 5s\n",
+         "test.yaml:2: cluster: only used with proxy.mode: cluster"),
+        ("proxy:\n  listen: 0.0.0.0:6379\n  auth:\n    - {username: alice, password_file: alice.secret}\nbackends: {servers: [\"127.0.0.1:7001\"]}\n",
+         "test.yaml:3: proxy.auth: only used with proxy.mode: cluster (in tcp mode the servers do their own AUTH)"),
+        ("proxy: {mode: cluster}\ncluster: {refresh: 2h}\nbackends: {servers: [\"127.0.0.1:7001\"]}\n",
+         "test.yaml:2: cluster.refresh: must be greater than 0 and at most 1h"),
+        ("proxy: {mode: tls}\nbackends: {servers: [\"127.0.0.1:7001\"]}\n", "test.yaml:1: proxy.mode: must be one of: tcp, cluster"),
     ])
     func wholeMessages(yaml: String, expected: String) throws {
         let error = try #require(throws: ConfigError.self) { try ConfigLoader.parse(yaml: yaml, path: "test.yaml") }
@@ -407,5 +476,31 @@ struct ConfigErrorCaseTests {
         #expect(decoder.allProblems.map { "\($0.line ?? 0) \($0.key)" } == [
             "2 health.timeout", "3 health.rise", "5 log.level", "7 proxy.maxconn", "8 proxy.maxconn", "0 backends.servers",
         ])
+    }
+
+    /// A `proxy.mode` that cannot be read is reported once: what depends on it is read as if it
+    /// were allowed, not refused on a guess.
+    @Test func anUnreadableModeSkipsTheRulesThatDependOnIt() throws {
+        let yaml = """
+            proxy:
+              mode: clustr
+              auth: [{password_file: /dev/null}]
+            cluster:
+              refresh: 0
+            backends: {servers: ["127.0.0.1:7001"]}
+            """
+        let decoder = ConfigDecoder(path: "test.yaml")
+        _ = decoder.decode(try ConfigLoader.compose(yaml, path: "test.yaml"))
+        #expect(decoder.allProblems.map { "\($0.line ?? 0) \($0.key): \($0.message)" } == [
+            "2 proxy.mode: must be one of: tcp, cluster",
+            "3 proxy.auth[0].password_file: /dev/null is a character device, not a regular file",
+            "5 cluster.refresh: must be greater than 0 and at most 1h",
+        ])
+
+        // `proxy:` that is not a mapping: no mode either.
+        let notAMapping = ConfigDecoder(path: "test.yaml")
+        _ = notAMapping.decode(try ConfigLoader.compose("proxy: cluster\ncluster: {refresh: 1s}\nbackends: {servers: [\"127.0.0.1:7001\"]}\n",
+                                                        path: "test.yaml"))
+        #expect(notAMapping.allProblems.map(\.key) == ["proxy"])
     }
 }

@@ -16,6 +16,7 @@ private let oneServer = "backends:\n  servers: [\"127.0.0.1:7001\"]\n"
 struct ConfigLoaderTests {
     @Test func defaultsAreTheDocumentedOnes() {
         let config = FerryConfig()
+        #expect(config.proxy.mode == .tcp)
         #expect(config.proxy.listen == [Endpoint(host: "0.0.0.0", port: 7010, family: .ipv4)])
         #expect(config.proxy.threads == 0)
         #expect(config.proxy.maxconn == 10_000)
@@ -24,6 +25,8 @@ struct ConfigLoaderTests {
         #expect(config.proxy.timeouts.serverIdle == nil)
         #expect(config.proxy.timeouts.clientFin == .seconds(5))
         #expect(config.proxy.shutdownGrace == .seconds(10))
+        #expect(config.proxy.auth.isEmpty)
+        #expect(config.cluster.refresh == .seconds(1))
         #expect(config.backends.select == .master)
         #expect(config.backends.servers.isEmpty)
         #expect(config.backends.onDown == .shutdownSessions)
@@ -52,7 +55,7 @@ struct ConfigLoaderTests {
 
     /// `section:` with everything under it commented out means "defaults", not an error.
     @Test func emptySectionsMeanDefaults() throws {
-        let yaml = "proxy:\nhealth:\nstats:\nvrrp:\nlog:\n" + oneServer
+        let yaml = "proxy:\ncluster:\nhealth:\nstats:\nvrrp:\nlog:\n" + oneServer
         let config = try ConfigLoader.parse(yaml: yaml, path: "x.yaml")
         var expected = FerryConfig()
         expected.backends.servers = [Endpoint(host: "127.0.0.1", port: 7001, family: .ipv4)]
@@ -63,11 +66,14 @@ struct ConfigLoaderTests {
     @Test func everyKeyIsRead() throws {
         let yaml = """
             proxy:
+              mode: cluster
               listen: ["127.0.0.1:6379", "[::1]:6379"]
               threads: 4
               maxconn: 500
               timeouts: { connect: 1500ms, client_idle: 0, server_idle: 1m, client_fin: 0 }
               shutdown_grace: 0
+            cluster:
+              refresh: 250ms
             backends:
               select: any
               servers:
@@ -113,6 +119,7 @@ struct ConfigLoaderTests {
         let config = try ConfigLoader.parse(yaml: yaml, path: "full.yaml")
 
         #expect(config.path == "full.yaml")
+        #expect(config.proxy.mode == .cluster)
         #expect(config.proxy.listen == [
             Endpoint(host: "127.0.0.1", port: 6379, family: .ipv4), Endpoint(host: "::1", port: 6379, family: .ipv6),
         ])
@@ -123,6 +130,8 @@ struct ConfigLoaderTests {
         #expect(config.proxy.timeouts.serverIdle == .seconds(60))
         #expect(config.proxy.timeouts.clientFin == nil)
         #expect(config.proxy.shutdownGrace == .zero)
+        #expect(config.proxy.auth.isEmpty)
+        #expect(config.cluster.refresh == .milliseconds(250))
 
         #expect(config.backends.select == .any)
         #expect(config.backends.servers == [
@@ -176,6 +185,31 @@ struct ConfigLoaderTests {
     @Test func listenTakesASingleString() throws {
         let config = try ConfigLoader.parse(yaml: "proxy: {listen: \"[::]:7010\"}\n" + oneServer, path: "x.yaml")
         #expect(config.proxy.listen == [Endpoint(host: "::", port: 7010, family: .ipv6)])
+    }
+
+    @Test(arguments: ProxyMode.allCases)
+    func everyProxyMode(_ mode: ProxyMode) throws {
+        let config = try ConfigLoader.parse(yaml: "proxy: {mode: \(mode.rawValue)}\n" + oneServer, path: "x.yaml")
+        #expect(config.proxy.mode == mode)
+        #expect(config.cluster == ClusterConfig())
+    }
+
+    @Test(arguments: [
+        ("1us", Duration.microseconds(1)), ("100ms", .milliseconds(100)), ("1", .milliseconds(1)), ("30s", .seconds(30)),
+        ("60m", .seconds(3600)), ("1h", .seconds(3600)), ("3600s", .seconds(3600)),
+    ])
+    func clusterRefreshFromJustAbove0To1h(text: String, refresh: Duration) throws {
+        let yaml = "proxy: {mode: cluster}\ncluster: {refresh: \(text)}\n" + oneServer
+        #expect(try ConfigLoader.parse(yaml: yaml, path: "x.yaml").cluster.refresh == refresh)
+    }
+
+    /// In cluster mode the section and `proxy.auth` may be left out or empty: the defaults, no users.
+    @Test(arguments: ["proxy: {mode: cluster}\n", "proxy: {mode: cluster, auth: []}\ncluster: {}\n",
+                      "proxy:\n  mode: cluster\n  auth:\ncluster:\n", "proxy: {auth: ~}\n"])
+    func clusterModeWithoutUsersOrSettings(yaml: String) throws {
+        let config = try ConfigLoader.parse(yaml: yaml + oneServer, path: "x.yaml")
+        #expect(config.proxy.auth.isEmpty)
+        #expect(config.cluster == ClusterConfig())
     }
 
     @Test(arguments: LogConfig.Level.allCases)

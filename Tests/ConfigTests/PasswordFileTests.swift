@@ -220,6 +220,133 @@ struct PasswordFileTests {
         }
     }
 
+    // MARK: - proxy.auth, a list of the same credentials
+
+    /// A cluster-mode proxy with `auth` as given (indented as a key of `proxy:`, from line 3).
+    private func clusterConfig(_ auth: String) -> String {
+        "proxy:\n  mode: cluster\n  auth:\(auth)\nbackends: {servers: [\"127.0.0.1:7001\"]}\n"
+    }
+
+    @Test func proxyAuthListsUsersReadLikeTheOtherCredentials() throws {
+        try withTemporaryDirectory { directory in
+            try FileManager.default.createDirectory(atPath: directory + "/secrets", withIntermediateDirectories: false)
+            try write("alice-pw\n", to: directory + "/secrets/alice.secret")
+            try write("bob-pw\r\n", to: directory + "/secrets/bob.secret", mode: 0o640)
+            try write("default-pw", to: directory + "/default.secret")
+            let yaml = clusterConfig("""
+
+                    - username: alice
+                      password_file: secrets/alice.secret
+                    - {username: bob, password_file: secrets/bob.secret}
+                    - {username: Alice, password_file: secrets/alice.secret}
+                    - password_file: \(directory)/default.secret
+                """)
+            let config = try ConfigLoader.parse(yaml: yaml, path: directory + "/ferry.yaml")
+            #expect(config.proxy.auth == [
+                Credentials(username: "alice", passwordFile: directory + "/secrets/alice.secret", password: "alice-pw"),
+                Credentials(username: "bob", passwordFile: directory + "/secrets/bob.secret", password: "bob-pw"),
+                // User names are case-sensitive, as in Redis.
+                Credentials(username: "Alice", passwordFile: directory + "/secrets/alice.secret", password: "alice-pw"),
+                // No username: Redis's default user.
+                Credentials(username: nil, passwordFile: directory + "/default.secret", password: "default-pw"),
+            ])
+        }
+    }
+
+    /// Like `listen`, which takes one address without a list.
+    @Test(arguments: [" {username: alice, password_file: alice.secret}", "\n    username: alice\n    password_file: alice.secret"])
+    func proxyAuthTakesOneUsersMapping(auth: String) throws {
+        try withTemporaryDirectory { directory in
+            try write("pw\n", to: directory + "/alice.secret")
+            let config = try ConfigLoader.parse(yaml: clusterConfig(auth), path: directory + "/ferry.yaml")
+            #expect(config.proxy.auth == [Credentials(username: "alice", passwordFile: directory + "/alice.secret", password: "pw")])
+        }
+    }
+
+    struct DuplicateUserCase: Sendable, CustomTestStringConvertible {
+        var users: [String]
+        var key: String
+        var line: Int
+        var message: String
+        var testDescription: String { users.joined(separator: ", ") }
+    }
+
+    /// The second use of a user is refused, at its username (or at the entry, when it has none).
+    @Test(arguments: [
+        DuplicateUserCase(users: ["username: alice", "username: alice"], key: "proxy.auth[1].username", line: 6,
+                          message: "duplicate of proxy.auth[0].username"),
+        DuplicateUserCase(users: ["username: alice", "username: bob", "username: alice"], key: "proxy.auth[2].username", line: 8,
+                          message: "duplicate of proxy.auth[0].username"),
+        DuplicateUserCase(users: ["username: x", "username: default", "{}"], key: "proxy.auth[2]", line: 8,
+                          message: "duplicate of proxy.auth[1].username (an entry without a username is for the default user)"),
+        DuplicateUserCase(users: ["{}", "username: default"], key: "proxy.auth[1].username", line: 6,
+                          message: "duplicate of proxy.auth[0] (an entry without a username is for the default user)"),
+        DuplicateUserCase(users: ["{}", "{}"], key: "proxy.auth[1]", line: 6,
+                          message: "duplicate of proxy.auth[0] (an entry without a username is for the default user)"),
+        DuplicateUserCase(users: ["username: default", "username: default"], key: "proxy.auth[1].username", line: 6,
+                          message: "duplicate of proxy.auth[0].username"),
+    ])
+    func aRepeatedUserIsRefused(_ duplicate: DuplicateUserCase) throws {
+        try withTemporaryDirectory { directory in
+            try write("pw\n", to: directory + "/user.secret")
+            // Two lines an entry, from line 4: its username then its password_file; for `{}` (no
+            // username) the password_file, then a comment.
+            let yaml = clusterConfig(duplicate.users.map { user in
+                user == "{}" ? "\n    - password_file: user.secret\n      # no username"
+                    : "\n    - \(user)\n      password_file: user.secret"
+            }.joined())
+            let error = try #require(throws: ConfigError.self) {
+                try ConfigLoader.parse(yaml: yaml, path: directory + "/ferry.yaml")
+            }
+            #expect(error == ConfigError(path: directory + "/ferry.yaml", line: duplicate.line, key: duplicate.key,
+                                         message: duplicate.message), "\(yaml)")
+        }
+    }
+
+    /// The username is checked whatever becomes of the password, so every problem is reported.
+    @Test func aRepeatedUserIsFoundEvenWhenAPasswordFileIsBad() throws {
+        let yaml = clusterConfig("""
+
+                - {username: alice, password_file: /nonexistent/a.secret}
+                - {username: alice, password_file: /nonexistent/b.secret}
+            """)
+        let decoder = ConfigDecoder(path: "ferry.yaml")
+        _ = decoder.decode(try ConfigLoader.compose(yaml, path: "ferry.yaml"))
+        #expect(decoder.allProblems.map(\.description) == [
+            "ferry.yaml:4: proxy.auth[0].password_file: cannot read /nonexistent/a.secret: No such file or directory",
+            "ferry.yaml:5: proxy.auth[1].username: duplicate of proxy.auth[0].username",
+            "ferry.yaml:5: proxy.auth[1].password_file: cannot read /nonexistent/b.secret: No such file or directory",
+        ])
+    }
+
+    @Test(arguments: [(0o644, "chmod 640"), (0o602, "chmod 600")])
+    func proxyAuthRefusesAFileOthersCanReadOrWrite(mode: Int, fix: String) throws {
+        try withTemporaryDirectory { directory in
+            try write("pw\n", to: directory + "/ok.secret")
+            try write("pw\n", to: directory + "/bob.secret", mode: mode)
+            let yaml = clusterConfig("\n    - {username: alice, password_file: ok.secret}\n    - {username: bob, password_file: bob.secret}")
+            let error = try #require(throws: ConfigError.self) {
+                try ConfigLoader.parse(yaml: yaml, path: directory + "/ferry.yaml")
+            }
+            #expect(error.key == "proxy.auth[1].password_file")
+            #expect(error.line == 5)
+            #expect(error.message.hasPrefix("\(directory)/bob.secret is "))
+            #expect(error.message.hasSuffix("a secret must not be readable or writable by others, nor writable by its group: "
+                                            + "\(fix) \(directory)/bob.secret"))
+        }
+    }
+
+    @Test(arguments: ["", "\n\n"])
+    func proxyAuthRefusesAnEmptyPassword(contents: String) throws {
+        try withTemporaryDirectory { directory in
+            try write(contents, to: directory + "/empty")
+            let error = try #require(throws: ConfigError.self) {
+                try ConfigLoader.parse(yaml: clusterConfig(" [{password_file: empty}]"), path: directory + "/ferry.yaml")
+            }
+            #expect(error.description == "\(directory)/ferry.yaml:3: proxy.auth[0].password_file: \(directory)/empty is empty")
+        }
+    }
+
     /// As root, makes this thread's file accesses those of `nobody` (setfsuid is per thread, and
     /// leaving uid 0 drops CAP_DAC_OVERRIDE), so root can see what an unprivileged daemon sees.
     @Test func aFileTheDaemonsUserCannotReadIsReportedWithItsName() throws {

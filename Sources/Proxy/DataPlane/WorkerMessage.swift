@@ -8,6 +8,8 @@ enum WorkerMessage: Sendable {
     /// index (the last entry, and removed servers, map to the retired slot at `backends.count`),
     /// so sessions and counters carry over.
     case reconfigure(RelaySettings, remap: [Int32], routes: [Int32])
+    /// cluster mode: a new slot map and command table.
+    case clusterView(ClusterView)
     /// Graceful shutdown, step 1: close the listeners, keep the sessions.
     case stopAccepting
     /// Graceful shutdown, step 2: close every session and leave the loop.

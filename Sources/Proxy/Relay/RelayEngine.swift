@@ -78,8 +78,8 @@ final class RelayEngine: SessionEngine {
             }
         case .reconfigure(let newSettings, let remap, let routes):
             reconfigure(newSettings, remap: remap, routes: routes)
-        case .stopAccepting, .stop:
-            break  // the loop's own
+        case .clusterView, .stopAccepting, .stop:
+            break  // cluster mode's, and the loop's own
         }
     }
 

@@ -1,0 +1,27 @@
+import Yams
+
+/// `cluster:` — Redis Cluster mode's settings, only allowed with `proxy.mode: cluster`.
+extension ConfigDecoder {
+    static let clusterKeys = ["refresh"]
+
+    /// Reads `cluster:`; `mode` is `proxy.mode`, or `nil` when that could not be read (then the
+    /// section is read as if it were allowed). A `cluster:` with nothing under it is "not set" and
+    /// allowed in either mode, like any other empty section.
+    func decodeCluster(_ value: ConfigValue, mode: ProxyMode?, into cluster: inout ClusterConfig) {
+        if value.node.isNull { return }
+        if mode == .tcp {
+            // At the section's key: the whole section is what is misplaced.
+            report(value.key, at: value.keyMark, Self.clusterModeOnly)
+            return
+        }
+        guard let fields = mapping(value, keys: Self.clusterKeys) else { return }
+        if let refresh = fields["refresh"], let duration = duration(refresh) {
+            // 0 would re-read the slot map in a loop; past an hour, a resharding goes unseen for too long.
+            if duration == .zero || duration > .seconds(3600) {
+                report(refresh, "must be greater than 0 and at most 1h")
+            } else {
+                cluster.refresh = duration
+            }
+        }
+    }
+}

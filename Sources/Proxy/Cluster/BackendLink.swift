@@ -1,0 +1,129 @@
+import EventLoop
+import Glibc
+import RESP
+
+/// One pipelined connection from a data-plane loop to one master: the commands of every client
+/// of the loop are written onto it in order, and its replies come back in the same order, so the
+/// oldest ``Waiter`` owns the next reply (FIFO matching, as predixy and Envoy do).
+///
+/// A request's bytes stay in ``stream`` until its reply arrives, so a `MOVED` or `ASK` can resend
+/// them elsewhere without the client sending again; as replies come in order, the oldest request's
+/// bytes are always at the front.
+final class BackendLink {
+    /// Who waits for one reply.
+    struct Waiter {
+        var client: Int32
+        var generation: UInt32
+        /// The client's request number, for replies that must be put back in request order.
+        var sequence: UInt32
+        /// Bytes of the request at the front of ``stream``.
+        var length: Int32
+        /// Redirections followed so far (bounded, so two nodes disagreeing cannot loop).
+        var hops: UInt8
+        /// The reply is Ferry's own business (the `+OK` to an `ASKING`): dropped.
+        var discard: Bool
+    }
+
+    enum State: Equatable {
+        case idle
+        case connecting(since: UInt64)
+        case connected
+    }
+
+    let index: Int32
+    let host: String
+    let port: UInt16
+    let address: SocketAddress
+    /// `host:port`, as in error messages and MOVED replies.
+    let name: String
+    var fd: Int32 = -1
+    /// Bumped on every new connection, so events for an old socket are recognised as stale.
+    var generation: UInt32 = 0
+    var state = State.idle
+    /// Requests not yet answered: the first `written` bytes are on the wire, the rest wait.
+    var stream = ByteQueue()
+    var written = 0
+    var waiters: [Waiter] = []
+    var firstWaiter = 0
+    var input = ByteQueue()
+    var scanner = ReplyScanner()
+    /// Queued in the engine's list of links to write at the end of the current event.
+    var flushQueued = false
+    var writable = false
+
+    init(index: Int32, host: String, port: UInt16, address: SocketAddress) {
+        self.index = index
+        self.host = host
+        self.port = port
+        self.address = address
+        name = "\(host):\(port)"
+        waiters.reserveCapacity(64)
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        stream.release()
+        input.release()
+    }
+
+    var inFlight: Int { waiters.count - firstWaiter }
+
+    func enqueue(_ waiter: Waiter) {
+        waiters.append(waiter)
+    }
+
+    /// Removes and returns the oldest waiter, with its request bytes still at the front of
+    /// ``stream`` until ``acknowledge(_:)``.
+    func oldestWaiter() -> Waiter? {
+        firstWaiter < waiters.count ? waiters[firstWaiter] : nil
+    }
+
+    /// The oldest request is answered: drop it and its bytes.
+    func acknowledge(_ waiter: Waiter) {
+        firstWaiter += 1
+        stream.consume(Int(waiter.length))
+        written -= Int(waiter.length)
+        if firstWaiter == waiters.count {
+            waiters.removeAll(keepingCapacity: true)
+            firstWaiter = 0
+        } else if firstWaiter >= 1024 && firstWaiter * 2 >= waiters.count {
+            waiters.removeFirst(firstWaiter)
+            firstWaiter = 0
+        }
+    }
+
+    /// Forgets the connection and everything on it (the caller has answered the waiters).
+    func reset() {
+        if fd >= 0 { TCPSocket.abort(fd) }
+        fd = -1
+        state = .idle
+        generation = EpollToken.next(generation)
+        stream.removeAll()
+        stream.shrink(above: 1 << 20)
+        written = 0
+        waiters.removeAll(keepingCapacity: true)
+        firstWaiter = 0
+        input.removeAll()
+        input.shrink(above: 1 << 20)
+        scanner.reset()
+        writable = false
+    }
+
+    /// Writes what waits; false when the connection failed.
+    func flush() -> Bool {
+        while written < stream.count && writable {
+            let pending = stream.bytes
+            let count = write(fd, pending.baseAddress! + written, pending.count - written)
+            if count > 0 {
+                written += count
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else if count < 0 && errno == EAGAIN {
+                writable = false
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+}

@@ -1,0 +1,97 @@
+import Cluster
+import Glibc
+import RESP
+
+/// One client connection in cluster mode: its unparsed bytes, its parser and connection state,
+/// and its replies, which leave in request order whichever master answers first.
+final class ClusterClient {
+    let fd: Int32
+    let slot: Int32
+    let generation: UInt32
+    var parser = RequestParser()
+    var state: ClientState
+    var input = ByteQueue()
+    var output = ByteQueue()
+    /// The oldest request without a reply written to ``output``, and the next request's number.
+    var headSequence: UInt32 = 0
+    var nextSequence: UInt32 = 0
+    /// Replies that came before those of earlier requests (another master was faster): kept until
+    /// their turn. Only clients that pipeline across masters ever use it.
+    var early: [UInt32: [UInt8]] = [:]
+    /// The socket has more to read than was read (edge-triggered: until EAGAIN).
+    var readable = true
+    var writable = true
+    /// No more reading: the client closed its side, sent QUIT, or broke the protocol.
+    var finished = false
+    /// Reading paused because too many replies are pending (backpressure).
+    var paused = false
+    var clientSeen: UInt64
+    var serverSeen: UInt64
+    let connectedAt: UInt64
+    /// The address the client connected to (the VIP, when it came through the VIP), for CLUSTER SLOTS.
+    let localHost: String
+    let localPort: UInt16
+    /// The client's and the local address as `CLIENT INFO` prints them, made once.
+    let peerBytes: [UInt8]
+    let localBytes: [UInt8]
+    var flushQueued = false
+
+    init(fd: Int32, slot: Int32, generation: UInt32, state: ClientState, now: UInt64,
+         localHost: String, localPort: UInt16, peer: String, local: String) {
+        self.fd = fd
+        self.slot = slot
+        self.generation = generation
+        self.state = state
+        clientSeen = now
+        serverSeen = now
+        connectedAt = now
+        self.localHost = localHost
+        self.localPort = localPort
+        peerBytes = Array(peer.utf8)
+        localBytes = Array(local.utf8)
+    }
+
+    deinit {
+        input.release()
+        output.release()
+    }
+
+    var pendingReplies: Int { Int(nextSequence &- headSequence) }
+
+    /// Every request has its reply written out: a finished client can be closed.
+    var drained: Bool { pendingReplies == 0 && output.isEmpty }
+
+    /// Puts the reply to request `sequence` in its place: written at once when it is the oldest
+    /// pending one (with any early replies that were waiting behind it), kept otherwise.
+    func deliver(_ sequence: UInt32, _ reply: UnsafeRawBufferPointer) {
+        guard sequence == headSequence else {
+            early[sequence] = Array(reply)
+            return
+        }
+        output.append(reply)
+        headSequence &+= 1
+        while !early.isEmpty, let next = early.removeValue(forKey: headSequence) {
+            output.append(next)
+            headSequence &+= 1
+        }
+    }
+
+    /// Writes what waits; false when the connection failed.
+    func flush() -> Bool {
+        while !output.isEmpty && writable {
+            let pending = output.bytes
+            let count = write(fd, pending.baseAddress, pending.count)
+            if count > 0 {
+                output.consume(count)
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else if count < 0 && errno == EAGAIN {
+                writable = false
+            } else {
+                return false
+            }
+        }
+        output.shrink(above: 1 << 20)
+        return true
+    }
+}

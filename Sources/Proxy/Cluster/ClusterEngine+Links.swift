@@ -1,0 +1,197 @@
+import Cluster
+import EventLoop
+import Glibc
+import RESP
+
+/// The backend side: connecting links on demand, reading their replies in FIFO order, following
+/// MOVED, ASK and TRYAGAIN, and answering the waiters of a lost connection.
+extension ClusterEngine {
+    /// Appends a request's bytes to a link, with the waiter that owns its reply.
+    func enqueue(_ bytes: UnsafeRawBufferPointer, for waiter: BackendLink.Waiter, on link: BackendLink) {
+        if link.fd < 0 && !connect(link) {
+            deliver(waiter, error: "ERR ferry: cannot connect to \(link.name)")
+            return
+        }
+        var waiter = waiter
+        waiter.length = Int32(bytes.count)
+        link.stream.append(bytes)
+        link.enqueue(waiter)
+        queueFlush(link)
+    }
+
+    func queueFlush(_ link: BackendLink) {
+        if !link.flushQueued {
+            link.flushQueued = true
+            linksToFlush.append(link.index)
+        }
+    }
+
+    /// Starts a non-blocking connect; false when it failed at once.
+    private func connect(_ link: BackendLink) -> Bool {
+        let start: TCPSocket.ConnectStart
+        do {
+            start = try TCPSocket.connect(to: link.address)
+        } catch {
+            logger.debug("connect failed", metadata: ["server": "\(link.name)", "error": "\(error)"])
+            return false
+        }
+        switch start {
+        case .connected(let fd), .inProgress(let fd): link.fd = fd
+        }
+        link.generation = EpollToken.next(link.generation)
+        link.state = .connecting(since: context.loop.now)
+        do {
+            try context.watch(link.fd, EpollToken(kind: TokenKind.backendLink, slot: link.index, generation: link.generation))
+        } catch {
+            close(link.fd)
+            link.fd = -1
+            link.state = .idle
+            return false
+        }
+        if case .connected = start {
+            link.state = .connected
+            link.writable = true
+        }
+        return true
+    }
+
+    func linkEvent(_ link: BackendLink, events: UInt32) {
+        let failed = events & (EpollLoop.hangup | EpollLoop.error) != 0
+        if case .connecting = link.state {
+            guard events & EpollLoop.writable != 0 || failed else { return }
+            if failed && TCPSocket.pendingError(link.fd) != 0 { return failLink(link, .connect) }
+            link.state = .connected
+        }
+        if events & EpollLoop.writable != 0 || failed {
+            link.writable = true
+            queueFlush(link)
+        }
+        if events & (EpollLoop.readable | DataPlaneContext.hangupEvents) != 0 { readReplies(link) }
+    }
+
+    private func readReplies(_ link: BackendLink) {
+        while link.fd >= 0 {
+            let room = max(link.scanner.bytesNeeded.map { $0 - link.input.count } ?? 0, 64 * 1024)
+            let count = read(link.fd, link.input.reserve(room), room)
+            if count > 0 {
+                link.input.commit(count)
+                context.counters.frontend.bytesOut &+= UInt64(count)
+                guard processReplies(link) else { return }
+            } else if count == 0 {
+                return failLink(link, .closed)
+            } else if errno == EAGAIN {
+                return
+            } else if errno != EINTR {
+                return failLink(link, .lost)
+            }
+        }
+    }
+
+    /// Hands every complete reply to its waiter; false when the link failed.
+    private func processReplies(_ link: BackendLink) -> Bool {
+        while !link.input.isEmpty {
+            let bytes = UnsafeRawBufferPointer(link.input.bytes)
+            let scanned: ScannedReply
+            do {
+                guard let complete = try link.scanner.scan(bytes) else { return true }
+                scanned = complete
+            } catch {
+                logger.warning("malformed reply from a master", metadata: ["server": "\(link.name)", "error": "\(error)"])
+                failLink(link, .malformed)
+                return false
+            }
+            let reply = UnsafeRawBufferPointer(rebasing: bytes[0..<scanned.length])
+            if !scanned.isPush {
+                guard let waiter = link.oldestWaiter() else {
+                    failLink(link, .unexpected)
+                    return false
+                }
+                if !waiter.discard && !(scanned.isError && followed(reply, scanned, waiter, from: link)) {
+                    deliver(waiter, reply)
+                }
+                link.acknowledge(waiter)
+            }
+            link.input.consume(scanned.length)
+        }
+        link.input.shrink(above: 1 << 20)
+        return true
+    }
+
+    /// Follows a redirection or a "try again" error instead of passing it on; false for any
+    /// other error, or when the request has been redirected too often.
+    private func followed(_ reply: UnsafeRawBufferPointer, _ scanned: ScannedReply, _ waiter: BackendLink.Waiter,
+                          from link: BackendLink) -> Bool {
+        guard let range = scanned.errorText, waiter.hops < settings.maxHops,
+              let redirect = Redirect(error: UnsafeRawBufferPointer(rebasing: reply[range])) else { return false }
+        switch redirect {
+        case .moved(let slot, let host, let port):
+            requestRefresh()
+            guard host != "?", let target = self.link(host: host.isEmpty ? link.host : host, port: port) else { return false }
+            slotLinks[Int(slot)] = target
+            resend(waiter, from: link, to: links[Int(target)], asking: false)
+        case .ask(_, let host, let port):
+            guard host != "?", let target = self.link(host: host.isEmpty ? link.host : host, port: port) else { return false }
+            resend(waiter, from: link, to: links[Int(target)], asking: true)
+        case .tryAgain:
+            // A multi-key request during its slot's migration: the same node, a little later.
+            let bytes = Array(UnsafeRawBufferPointer(rebasing: link.stream.bytes[0..<Int(waiter.length)]))
+            var retry = waiter
+            retry.hops += 1
+            let target = link.index
+            context.loop.schedule(after: .milliseconds(20 * Int(retry.hops))) { [unowned self] in
+                bytes.withUnsafeBytes { enqueue($0, for: retry, on: links[Int(target)]) }
+                flushPending()
+            }
+        case .clusterDown, .loading:
+            return false
+        }
+        return true
+    }
+
+    /// Sends the oldest request of `link` again to `target` (after `ASKING` for an ASK).
+    private func resend(_ waiter: BackendLink.Waiter, from link: BackendLink, to target: BackendLink, asking: Bool) {
+        var again = waiter
+        again.hops += 1
+        // Copied: the target may be the same link, whose buffer the append could move.
+        let bytes = Array(UnsafeRawBufferPointer(rebasing: link.stream.bytes[0..<Int(waiter.length)]))
+        if asking {
+            var ask = again
+            ask.discard = true
+            Self.askingCommand.withUnsafeBytes { enqueue($0, for: ask, on: target) }
+        }
+        bytes.withUnsafeBytes { enqueue($0, for: again, on: target) }
+    }
+
+    private static let askingCommand: [UInt8] = Array("*1\r\n$6\r\nASKING\r\n".utf8)
+
+    func deliver(_ waiter: BackendLink.Waiter, _ reply: UnsafeRawBufferPointer) {
+        guard let client = clients[Int(waiter.client)], client.generation == waiter.generation else { return }
+        client.deliver(waiter.sequence, reply)
+        client.serverSeen = context.loop.now
+        queueFlush(client)
+    }
+
+    func deliver(_ waiter: BackendLink.Waiter, error text: String) {
+        guard !waiter.discard else { return }
+        scratch.removeAll(keepingCapacity: true)
+        RESPWriter.appendError(text, into: &scratch)
+        scratch.withUnsafeBytes { deliver(waiter, $0) }
+    }
+
+    /// The connection is gone: every request on it gets `error`, none is resent (it may have run),
+    /// and the next request opens a new connection.
+    func failLink(_ link: BackendLink, _ error: Failure) {
+        let pending = Array(link.waiters[link.firstWaiter...])
+        logger.info("connection to a master failed", metadata: ["server": "\(link.name)", "error": "\(error)",
+                                                                "waiting": "\(pending.count)"])
+        link.reset()
+        let text = error == .connect || error == .connectTimeout ? "ERR ferry: cannot connect to \(link.name)" : "ERR ferry: connection to \(link.name) lost"
+        for waiter in pending { deliver(waiter, error: text) }
+    }
+}
+
+/// Why a link failed.
+enum Failure: String {
+    case connect = "connect failed", connectTimeout = "connect timeout", closed = "closed by the server",
+         lost = "connection lost", malformed = "malformed reply", unexpected = "reply nobody asked for", stopping
+}

@@ -1,0 +1,273 @@
+import Cluster
+import EventLoop
+import Glibc
+import Logging
+import RESP
+
+/// cluster mode: every client's commands are parsed, routed by slot, and pipelined onto this
+/// loop's one connection per master (``BackendLink``); replies return to each client in request
+/// order. Redirections are followed here; the client sees one Redis. Loop-confined, run by a
+/// ``DataPlaneLoop``. Routing decisions are the pure ``Router``'s; this class only does the I/O.
+final class ClusterEngine: SessionEngine {
+    let context: DataPlaneContext
+    var settings: ClusterSettings
+    var clients: [ClusterClient?] = []
+    private var freeClients: [Int32] = []
+    private var generations: [UInt32] = []
+    var links: [BackendLink] = []
+    private var linkByName: [String: Int32] = [:]
+    var view: ClusterView?
+    /// The link of each slot's master: one array index per request. A MOVED updates it at once.
+    var slotLinks = [Int32](repeating: -1, count: HashSlot.count)
+    /// Masters' links, for commands without keys.
+    var masterLinks: [Int32] = []
+    private var nextMaster = 0
+    private var nextClientID: UInt64 = 0
+    var arguments = CommandArguments()
+    var scratch: [UInt8] = []
+    var localContext: LocalContext
+    var linksToFlush: [Int32] = []
+    var clientsToFlush: [Int32] = []
+    /// Asks the control side for a new slot map now (after a MOVED).
+    let requestRefresh: @Sendable () -> Void
+    var logger: Logger { context.logger }
+
+    init(context: DataPlaneContext, settings: ClusterSettings, view: ClusterView?,
+         requestRefresh: @escaping @Sendable () -> Void) {
+        self.context = context
+        self.settings = settings
+        self.requestRefresh = requestRefresh
+        localContext = LocalContext(serverVersion: Array("7.0.0".utf8), authenticator: settings.authenticator)
+        scratch.reserveCapacity(4096)
+        if let view { install(view) }
+    }
+
+    // MARK: Topology
+
+    /// Adopts a new slot map: links for its masters (existing connections are kept), and each
+    /// slot pointed at its master's link.
+    func install(_ view: ClusterView) {
+        self.view = view
+        localContext.serverVersion = view.serverVersion
+        masterLinks = view.slotMap.masters.map { link(host: $0.master.host, port: $0.master.port) ?? -1 }
+        for slot in 0..<HashSlot.count {
+            let shard = Int(view.slotMap.owner[slot])
+            slotLinks[slot] = shard >= 0 ? masterLinks[shard] : -1
+        }
+        masterLinks.removeAll { $0 < 0 }
+    }
+
+    /// The link to `host:port`, made on first use; nil when the address does not parse.
+    func link(host: String, port: UInt16) -> Int32? {
+        let name = "\(host):\(port)"
+        if let index = linkByName[name] { return index }
+        guard let address = SocketAddress(host: host, port: port) else { return nil }
+        let index = Int32(links.count)
+        links.append(BackendLink(index: index, host: host, port: port, address: address))
+        linkByName[name] = index
+        return index
+    }
+
+    /// The next master for a command without keys.
+    func anyMaster() -> Int32? {
+        guard !masterLinks.isEmpty else { return nil }
+        nextMaster = (nextMaster + 1) % masterLinks.count
+        return masterLinks[nextMaster]
+    }
+
+    // MARK: SessionEngine
+
+    func start(client fd: Int32) {
+        let slot: Int32
+        if let free = freeClients.popLast() {
+            slot = free
+        } else {
+            slot = Int32(clients.count)
+            clients.append(nil)
+            generations.append(0)
+        }
+        nextClientID += 1
+        let local = TCPSocket.localAddress(fd)
+        let client = ClusterClient(
+            fd: fd, slot: slot, generation: generations[Int(slot)],
+            state: ClientState(id: nextClientID, authenticator: settings.authenticator), now: context.loop.now,
+            localHost: local?.host ?? "127.0.0.1", localPort: local?.port ?? 0,
+            peer: TCPSocket.peerAddress(fd)?.description ?? "?", local: local?.description ?? "?")
+        clients[Int(slot)] = client
+        do {
+            try context.watch(fd, EpollToken(kind: TokenKind.client, slot: slot, generation: client.generation))
+        } catch {
+            logger.error("cannot watch client socket", metadata: ["error": "\(error)"])
+            closeClient(client)
+            return
+        }
+        readRequests(client)
+        flushPending()
+    }
+
+    func handle(_ token: EpollToken, events: UInt32) {
+        if token.kind == TokenKind.client {
+            guard let client = clients[Int(token.slot)], client.generation == token.generation else { return }
+            if events & (EpollLoop.writable | EpollLoop.hangup | EpollLoop.error) != 0 {
+                client.writable = true
+                if !client.flush() { return closeClient(client) }
+            }
+            if events & (EpollLoop.readable | DataPlaneContext.hangupEvents) != 0 {
+                client.readable = true
+                readRequests(client)
+            }
+            finishIfDone(client)
+        } else if token.kind == TokenKind.backendLink {
+            let link = links[Int(token.slot)]
+            guard link.fd >= 0, link.generation == token.generation else { return }
+            linkEvent(link, events: events)
+        }
+        flushPending()
+    }
+
+    func handle(_ message: WorkerMessage) {
+        if case .clusterView(let view) = message { install(view) }
+    }
+
+    func closeAll() {
+        for case let client? in clients { closeClient(client) }
+        for link in links where link.fd >= 0 { failLink(link, .stopping) }
+    }
+
+    func willPublish(_ counters: inout WorkerCounters) {}
+
+    func sweep(now: UInt64) {
+        for case let client? in clients {
+            let activity: IdlePolicy.Activity = client.finished ? .refused : .open(halfClosed: false)
+            if let expiry = settings.timeouts.expiry(client.finished && client.drained ? .refused : activity,
+                                                     clientSeen: client.clientSeen, serverSeen: client.serverSeen, now: now),
+               expiry != .serverIdle || client.pendingReplies == 0 {
+                logger.debug("closing session", metadata: ["reason": "\(expiry.rawValue)"])
+                closeClient(client)
+            }
+        }
+        for link in links {
+            if case .connecting(let since) = link.state, settings.timeouts.connect > 0, now &- since > settings.timeouts.connect {
+                failLink(link, .connectTimeout)
+            }
+        }
+        flushPending()
+    }
+
+    // MARK: Clients
+
+    /// Reads and runs requests until the socket is drained, the client is finished, or too many
+    /// replies are pending (then the client waits until they are written: backpressure).
+    func readRequests(_ client: ClusterClient) {
+        while !client.finished {
+            runBufferedRequests(client)
+            guard !client.finished, !client.paused, client.readable else { return }
+            let room = max(client.parser.bytesNeeded.map { $0 - client.input.count } ?? 0, 16 * 1024)
+            let target = client.input.reserve(room)
+            let count = read(client.fd, target, room)
+            if count > 0 {
+                client.input.commit(count)
+                client.clientSeen = context.loop.now
+                context.counters.frontend.bytesIn &+= UInt64(count)
+            } else if count == 0 {
+                client.finished = true  // FIN: answer what was asked, then close
+            } else if errno == EAGAIN {
+                client.readable = false
+            } else if errno != EINTR {
+                closeClient(client)
+                return
+            }
+        }
+    }
+
+    /// Parses and dispatches every complete request already read.
+    private func runBufferedRequests(_ client: ClusterClient) {
+        while !client.finished && !client.input.isEmpty {
+            if client.pendingReplies >= settings.maxPendingReplies || client.output.count >= settings.maxUnreadReplyBytes {
+                client.paused = true
+                return
+            }
+            let bytes = client.input.bytes
+            switch client.parser.parse(bytes, into: &arguments) {
+            case .needMore:
+                return
+            case .skipped(let consumed):
+                client.input.consume(consumed)
+            case .error(let text):
+                reply(client, error: text)
+                client.finished = true
+                client.input.removeAll()
+            case .command(let consumed):
+                let raw = client.parser.lastIsCanonical ? UnsafeRawBufferPointer(rebasing: bytes[0..<consumed]) : nil
+                dispatch(client, raw: raw)
+                client.input.consume(consumed)
+            }
+        }
+        client.paused = false
+    }
+
+    /// A reply Ferry makes itself, in its place in the client's order.
+    func reply(_ client: ClusterClient, error text: String) {
+        scratch.removeAll(keepingCapacity: true)
+        RESPWriter.appendError(text, into: &scratch)
+        replyFromScratch(client)
+    }
+
+    func replyFromScratch(_ client: ClusterClient) {
+        let sequence = client.nextSequence
+        client.nextSequence &+= 1
+        scratch.withUnsafeBytes { client.deliver(sequence, $0) }
+        queueFlush(client)
+    }
+
+    func queueFlush(_ client: ClusterClient) {
+        if !client.flushQueued {
+            client.flushQueued = true
+            clientsToFlush.append(client.slot)
+        }
+    }
+
+    /// Writes every client and link that has something new, once per event: the commands of many
+    /// clients leave in one write per master.
+    func flushPending() {
+        var index = 0
+        while index < linksToFlush.count {
+            let link = links[Int(linksToFlush[index])]
+            link.flushQueued = false
+            if link.state == .connected && !link.flush() { failLink(link, .lost) }
+            index += 1
+        }
+        linksToFlush.removeAll(keepingCapacity: true)
+        index = 0
+        while index < clientsToFlush.count {
+            let slot = Int(clientsToFlush[index])
+            index += 1
+            guard let client = clients[slot] else { continue }
+            client.flushQueued = false
+            if !client.flush() {
+                closeClient(client)
+                continue
+            }
+            if client.paused && client.pendingReplies < settings.maxPendingReplies / 2
+                && client.output.count < settings.maxUnreadReplyBytes / 2 {
+                readRequests(client)
+            }
+            finishIfDone(client)
+        }
+        clientsToFlush.removeAll(keepingCapacity: true)
+    }
+
+    /// Closes a client that will send no more once every reply it is owed has been written.
+    func finishIfDone(_ client: ClusterClient) {
+        if client.finished && client.drained && clients[Int(client.slot)] === client { closeClient(client) }
+    }
+
+    func closeClient(_ client: ClusterClient) {
+        guard clients[Int(client.slot)] === client else { return }
+        close(client.fd)
+        clients[Int(client.slot)] = nil
+        generations[Int(client.slot)] = EpollToken.next(client.generation)
+        freeClients.append(client.slot)
+        context.sessionEnded()
+    }
+}

@@ -1,0 +1,123 @@
+import Cluster
+import Dispatch
+import EventLoop
+import Logging
+import RESP
+import Synchronization
+
+/// Keeps cluster mode's ``ClusterView`` fresh on a thread of its own, so that a slow or dead
+/// node never delays a data-plane loop or a VRRP advertisement: every `cluster.refresh`, and at
+/// once when asked (a MOVED, a server going DOWN or changing role).
+///
+/// It asks up to three nodes (the last map's masters, then the configured seeds) for
+/// `CLUSTER SHARDS` (`CLUSTER SLOTS` where SHARDS is missing) and adopts the map most of them
+/// agree on. The command table comes from the servers' own `COMMAND`, read once.
+final class TopologyRefresher: Sendable {
+    private struct State {
+        var view: ClusterView?
+        var stopped = false
+    }
+
+    private let seeds: [SocketAddress]
+    private let interval: Duration
+    private let timeout: Duration
+    private let logger: Logger
+    private let publish: @Sendable (ClusterView) -> Void
+    private let state = Mutex(State())
+    private let requested = Atomic<Bool>(false)
+    private let wake = DispatchSemaphore(value: 0)
+
+    init(seeds: [SocketAddress], interval: Duration, timeout: Duration, logger: Logger,
+         publish: @escaping @Sendable (ClusterView) -> Void) {
+        self.seeds = seeds
+        self.interval = interval
+        self.timeout = timeout
+        self.logger = logger
+        self.publish = publish
+    }
+
+    /// The last view adopted, if any.
+    var view: ClusterView? { state.withLock { $0.view } }
+
+    func start() -> LoopThread {
+        LoopThread(name: "ferry-topology") { [self] in
+            while !state.withLock({ $0.stopped }) {
+                refresh()
+                _ = wake.wait(timeout: .now() + .nanoseconds(Int(interval.nanoseconds)))
+                requested.store(false, ordering: .relaxed)
+            }
+        }
+    }
+
+    /// Refresh now; many requests in a row cost one refresh.
+    func refreshNow() {
+        if !requested.exchange(true, ordering: .relaxed) { wake.signal() }
+    }
+
+    func stop() {
+        state.withLock { $0.stopped = true }
+        wake.signal()
+    }
+
+    private func refresh() {
+        let previous = view
+        var router = previous?.router
+        var version = previous?.serverVersion ?? Array("7.0.0".utf8)
+        var maps: [SlotMap] = []
+        var tried = Set<String>()
+        let known = previous?.slotMap.masters.compactMap { SocketAddress(host: $0.master.host, port: $0.master.port) } ?? []
+        for address in known + seeds where maps.count < 3 && tried.insert(address.description).inserted {
+            do {
+                if router == nil {
+                    let replies = try BlockingQuery.run([["COMMAND"], ["INFO", "server"]], on: address, timeout: timeout)
+                    router = try Router(table: CommandTable(reply: replies[0]))
+                    if let info = replies[1].stringValue, let line = info.split(separator: "\r\n").first(where: { $0.hasPrefix("redis_version:") }) {
+                        version = Array(line.dropFirst("redis_version:".count).utf8)
+                    }
+                }
+                maps.append(try slotMap(from: address))
+            } catch let error as CommandTableError {
+                logger.warning("cannot read COMMAND", metadata: ["server": "\(address)", "error": "\(error)"])
+            } catch {
+                logger.debug("topology query failed", metadata: ["server": "\(address)", "error": "\(error)"])
+            }
+        }
+        guard let router, let map = Self.majority(maps) else {
+            if maps.isEmpty { logger.warning("no node answered CLUSTER SHARDS", metadata: ["event": "topology_unknown"]) }
+            return
+        }
+        if previous?.slotMap != map || previous == nil {
+            let view = ClusterView(slotMap: map, router: router, serverVersion: version, refreshedAt: MonotonicClock.now())
+            state.withLock { $0.view = view }
+            logger.info("slot map updated", metadata: [
+                "event": "topology_changed", "masters": "\(map.masters.count)", "covered_slots": "\(map.coveredSlots)",
+            ])
+            publish(view)
+        }
+    }
+
+    private func slotMap(from address: SocketAddress) throws -> SlotMap {
+        let from = "\(address.host):\(address.port)"
+        let shards = try BlockingQuery.run([["CLUSTER", "SHARDS"]], on: address, timeout: timeout)[0]
+        if case .error = shards {
+            // Redis before 7.0 has no SHARDS.
+            return try SlotMap(slotsReply: BlockingQuery.run([["CLUSTER", "SLOTS"]], on: address, timeout: timeout)[0], replyFrom: from)
+        }
+        return try SlotMap(shardsReply: shards, replyFrom: from)
+    }
+
+    /// The map most nodes gave (the first one on a tie): a node that has not yet heard of a
+    /// failover, or sits on the minority side of a partition, is outvoted.
+    static func majority(_ maps: [SlotMap]) -> SlotMap? {
+        var best: SlotMap?
+        var bestVotes = 0
+        for map in maps {
+            let votes = maps.filter { $0 == map }.count
+            if votes > bestVotes {
+                best = map
+                bestVotes = votes
+            }
+        }
+        return best
+    }
+}
