@@ -89,7 +89,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Proxy", "Config", "EventLoop", "CLinuxNet", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Proxy", "Config", "EventLoop", "CLinuxNet", "Cluster", .product(name: "Logging", package: "swift-log")]
         ),
     ]
 )

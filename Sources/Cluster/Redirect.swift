@@ -73,7 +73,9 @@ public enum Redirect: Sendable, Equatable {
     }
 
     /// `<slot> <host>:<port>` from `start` to the end of `text`.
-    private static func target(_ text: UnsafeRawBufferPointer, after start: Int) -> (slot: UInt16, host: String, port: UInt16)? {
+    private static func target(_ text: UnsafeRawBufferPointer, after start: Int) -> (
+        slot: UInt16, host: String, port: UInt16
+    )? {
         var index = start
         guard let slot = number(text, &index, limit: HashSlot.count - 1), index < text.count,
             text[index] == UInt8(ascii: " ")
@@ -89,7 +91,9 @@ public enum Redirect: Sendable, Equatable {
             host = host.lowerBound + 1..<host.upperBound - 1
         }
         guard !text[host].contains(UInt8(ascii: " ")) else { return nil }
-        return (UInt16(slot), String(decoding: UnsafeRawBufferPointer(rebasing: text[host]), as: UTF8.self), UInt16(port))
+        return (
+            UInt16(slot), String(decoding: UnsafeRawBufferPointer(rebasing: text[host]), as: UTF8.self), UInt16(port)
+        )
     }
 
     /// Decimal digits at `index` (at least one, at most five, value at most `limit`); moves past them.

@@ -13,11 +13,15 @@ import RESP
 /// first element of a node in `CLUSTER SLOTS`), following the Redis documentation of those commands:
 /// - an address or hostname: that;
 /// - empty or null (`cluster-preferred-endpoint-type unknown-endpoint`, or a node that does not
-///   know its own IP yet): the host the reply came from, `replyFrom`, with the node's port, as
-///   Redis clients do;
+///   know its own IP yet): the host of `replyFrom`, the address the reply came from, with the
+///   node's own port, as the documentation tells clients to do;
 /// - `?` (the preferred type is `hostname` but the node announces none): its IP (`ip` field or
-///   metadata) when known, else `replyFrom`;
-/// - no endpoint at all (a server that does not send one): its IP when known, else `replyFrom`.
+///   metadata) when known, else the host of `replyFrom`;
+/// - no endpoint at all (a server that does not send one): its IP when known, else the host of
+///   `replyFrom`.
+///
+/// `replyFrom` is `host:port` (`10.0.0.1:7000`, `::1:7000` or `[::1]:7000`); only its host is
+/// used, as the port always comes from the reply. Text without a `:port` is taken as a host.
 extension SlotMap {
     /// A map from the reply to `CLUSTER SHARDS`: each shard is a map (RESP3) or a flat array of
     /// field names and values (RESP2) with `slots` (pairs of first and last slot) and `nodes`;
@@ -28,8 +32,9 @@ extension SlotMap {
     /// online one if several claim it, the others kept among the replicas); when no node says its
     /// role, the first, which is where Redis writes the master. A shard with neither a master nor
     /// slots is skipped.
-    /// - Parameter replyFrom: the host of the node that sent the reply.
+    /// - Parameter replyFrom: `host:port` of the node that sent the reply.
     public init(shardsReply reply: RESPValue, replyFrom: String) throws(SlotMapError) {
+        let replyFrom = Topology.host(of: replyFrom)
         var shards: [Shard] = []
         for (position, element) in try Topology.elements(reply, "the CLUSTER SHARDS reply").enumerated() {
             let what = "shard \(position + 1)"
@@ -70,8 +75,9 @@ extension SlotMap {
     /// A master appears once per range it serves; its ranges are gathered into one shard (by id,
     /// or by address when the reply has no ids), in order of first appearance. Nodes are
     /// ``ClusterNode/Health/online``: this reply leaves failed replicas out and has no health.
-    /// - Parameter replyFrom: the host of the node that sent the reply.
+    /// - Parameter replyFrom: `host:port` of the node that sent the reply.
     public init(slotsReply reply: RESPValue, replyFrom: String) throws(SlotMapError) {
+        let replyFrom = Topology.host(of: replyFrom)
         var shards: [Shard] = []
         var shardOfMaster: [String: Int] = [:]
         for (position, element) in try Topology.elements(reply, "the CLUSTER SLOTS reply").enumerated() {
@@ -134,7 +140,9 @@ private enum Topology {
         var result: [(String, RESPValue)] = []
         result.reserveCapacity(pairs.count)
         for (name, field) in pairs {
-            guard let text = Self.text(name) else { throw .malformed("\(what) has a field name that is not a string: \(name)") }
+            guard let text = Self.text(name) else {
+                throw .malformed("\(what) has a field name that is not a string: \(name)")
+            }
             result.append((text, field))
         }
         return result
@@ -160,7 +168,9 @@ private enum Topology {
 
     static func slot(_ value: RESPValue, _ what: String) throws(SlotMapError) -> UInt16 {
         let number = try integer(value, what)
-        guard (0..<Int64(HashSlot.count)).contains(number) else { throw .malformed("\(what) is \(number), not a slot (0-16383)") }
+        guard (0..<Int64(HashSlot.count)).contains(number) else {
+            throw .malformed("\(what) is \(number), not a slot (0-16383)")
+        }
         return UInt16(number)
     }
 
@@ -217,7 +227,8 @@ private enum Topology {
         // A TLS-only node has no `port`; its `tls-port` is then the only way in.
         guard let port = port ?? tlsPort else { throw .malformed("\(what) has no port") }
         let host = resolve(endpoint: endpoint, ip: ip, replyFrom: replyFrom)
-        let node = ClusterNode(id: id, host: host, port: port, role: role ?? .replica, health: health, hostname: hostname)
+        let node = ClusterNode(
+            id: id, host: host, port: port, role: role ?? .replica, health: health, hostname: hostname)
         return (node, role != nil)
     }
 
@@ -226,7 +237,9 @@ private enum Topology {
         throws(SlotMapError) -> ClusterNode
     {
         let parts = try elements(value, what)
-        guard parts.count >= 2 else { throw .malformed("\(what) has \(parts.count) elements; expected an endpoint and a port") }
+        guard parts.count >= 2 else {
+            throw .malformed("\(what) has \(parts.count) elements; expected an endpoint and a port")
+        }
         let port = try self.port(parts[1], "the port of \(what)")
         let id = parts.count > 2 ? text(parts[2]) ?? "" : ""
         var ip: String?
@@ -258,6 +271,22 @@ private enum Topology {
         case .some(.some(let host)):
             return host
         }
+    }
+
+    /// The host of `host:port`: the text before the last colon when digits follow it, brackets
+    /// removed (`[::1]:7000`); the whole text when it has no port.
+    static func host(of address: String) -> String {
+        var host = Substring(address)
+        if let colon = address.lastIndex(of: ":") {
+            let port = address.utf8[address.utf8.index(after: colon)...]
+            if !port.isEmpty && port.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+                host = address[..<colon]
+            }
+        }
+        if host.hasPrefix("[") && host.hasSuffix("]") && host.count >= 2 {
+            host = host.dropFirst().dropLast()
+        }
+        return String(host)
     }
 
     /// What identifies a master across the ranges of `CLUSTER SLOTS`.

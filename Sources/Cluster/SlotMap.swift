@@ -84,7 +84,8 @@ public struct SlotMap: Sendable, Equatable {
         for (index, shard) in masters.enumerated() {
             for range in shard.slots {
                 guard Int(range.upperBound) < HashSlot.count else {
-                    throw .malformed("slot range \(range.lowerBound)-\(range.upperBound) of \(shard.master.address) exceeds 16383")
+                    throw .malformed(
+                        "slot range \(range.lowerBound)-\(range.upperBound) of \(shard.master.address) exceeds 16383")
                 }
                 claims.append((range, index))
             }
@@ -95,15 +96,17 @@ public struct SlotMap: Sendable, Equatable {
         var covered = 0
         for (position, claim) in claims.enumerated() {
             if position > 0, claim.slots.lowerBound <= claims[position - 1].slots.upperBound {
-                let other = masters[claims[position - 1].shard].master.address
-                throw .conflict("slot \(claim.slots.lowerBound) is claimed by both \(other) and \(masters[claim.shard].master.address)")
+                let (other, this) = (masters[claims[position - 1].shard].master.address, masters[claim.shard].master.address)
+                throw .conflict("slot \(claim.slots.lowerBound) is claimed by both \(other) and \(this)")
             }
             owner.withUnsafeMutableBufferPointer { table in
                 UnsafeMutableBufferPointer(rebasing: table[Int(claim.slots.lowerBound)...Int(claim.slots.upperBound)])
                     .update(repeating: Int16(claim.shard))
             }
             covered += claim.slots.count
-            if let last = ranges.last, last.shard == claim.shard, Int(last.slots.upperBound) + 1 == Int(claim.slots.lowerBound) {
+            if let last = ranges.last, last.shard == claim.shard,
+                Int(last.slots.upperBound) + 1 == Int(claim.slots.lowerBound)
+            {
                 ranges[ranges.count - 1].slots = last.slots.lowerBound...claim.slots.upperBound
             } else {
                 ranges.append(SlotRange(slots: claim.slots, shard: claim.shard))

@@ -21,7 +21,9 @@ import Testing
     /// Keys that share a tag share a slot whatever surrounds the tag (the point of hash tags).
     @Test(arguments: ["user1000", "42", "{", "é", "a b"])
     func sameTagSameSlot(tag: String) {
-        let slots = ["{\(tag)}", "x{\(tag)}", "{\(tag)}y", "prefix:{\(tag)}:suffix{other}"].map { HashSlot.of(Array($0.utf8)) }
+        let slots = ["{\(tag)}", "x{\(tag)}", "{\(tag)}y", "prefix:{\(tag)}:suffix{other}"].map {
+            HashSlot.of(Array($0.utf8))
+        }
         #expect(Set(slots).count == 1)
         #expect(slots[0] == HashSlot.of(Array(tag.utf8)))
     }

@@ -48,8 +48,10 @@ import Testing
     /// Other errors, and redirects that cannot be followed, are not redirects: they reach the client.
     @Test(arguments: [
         "", "ERR unknown command 'FOO', with args beginning with: ",
-        "WRONGTYPE Operation against a key holding the wrong kind of value", "CROSSSLOT Keys in request don't hash to the same slot",
-        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", "NOAUTH Authentication required.",
+        "WRONGTYPE Operation against a key holding the wrong kind of value",
+        "CROSSSLOT Keys in request don't hash to the same slot",
+        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        "NOAUTH Authentication required.",
         "READONLY You can't write against a read only replica.", "ASKING", "MOVEDX 1 h:1", "ASKX 1 h:1", "TRYAGAINX",
         "CLUSTERDOWNX", "LOADINGX", "Loading", "moved 1 h:1", "M", "A", "T", "C", "L", "MOVED", "MOVED ", "MOVED 1",
         "MOVED 1 ", "MOVED x h:1", "MOVED -1 h:1", "MOVED 16384 h:1", "MOVED 123456 h:1", "MOVED 1 h", "MOVED 1 h:",
@@ -64,8 +66,12 @@ import Testing
     @Test func readsInPlace() {
         let buffer = Array("-MOVED 3999 127.0.0.1:6381\r\n-ERR x\r\n".utf8)
         buffer.withUnsafeBytes { bytes in
-            #expect(Redirect(error: UnsafeRawBufferPointer(rebasing: bytes[1..<26])) == .moved(slot: 3999, host: "127.0.0.1", port: 6381))
-            #expect(Redirect(error: UnsafeRawBufferPointer(rebasing: bytes[1..<25])) == .moved(slot: 3999, host: "127.0.0.1", port: 638))
+            #expect(
+                Redirect(error: UnsafeRawBufferPointer(rebasing: bytes[1..<26]))
+                    == .moved(slot: 3999, host: "127.0.0.1", port: 6381))
+            #expect(
+                Redirect(error: UnsafeRawBufferPointer(rebasing: bytes[1..<25]))
+                    == .moved(slot: 3999, host: "127.0.0.1", port: 638))
             #expect(Redirect(error: UnsafeRawBufferPointer(rebasing: bytes[29..<34])) == nil)
             #expect(Redirect(error: UnsafeRawBufferPointer(start: nil, count: 0)) == nil)
         }
@@ -73,10 +79,14 @@ import Testing
 
     /// Every slot and every port is read back.
     @Test func allSlotsAndPorts() {
-        for slot in 0..<16384 where Redirect(error: Array("ASK \(slot) 10.0.0.1:7000".utf8)) != .ask(slot: UInt16(slot), host: "10.0.0.1", port: 7000) {
+        for slot in 0..<16384
+        where Redirect(error: Array("ASK \(slot) 10.0.0.1:7000".utf8))
+            != .ask(slot: UInt16(slot), host: "10.0.0.1", port: 7000)
+        {
             Issue.record("slot \(slot)")
         }
-        for port in 1...65535 where Redirect(error: Array("MOVED 1 h:\(port)".utf8)) != .moved(slot: 1, host: "h", port: UInt16(port)) {
+        for port in 1...65535
+        where Redirect(error: Array("MOVED 1 h:\(port)".utf8)) != .moved(slot: 1, host: "h", port: UInt16(port)) {
             Issue.record("port \(port)")
         }
     }

@@ -6,8 +6,10 @@ import Testing
 /// cluster (see ``TopologyFixture``), checked slot by slot against the `CLUSTER NODES` text of the
 /// same moment and against the nodes that actually served captured keys.
 @Suite struct SlotMapTests {
-    /// The host the replies are said to come from: a name no reply holds, so a test sees when it is used.
-    static let origin = "origin.test"
+    /// The address the replies are said to come from: a host no reply holds, so a test sees when
+    /// it is used (without the port: that always comes from the reply).
+    static let origin = "origin.test:7777"
+    static let originHost = "origin.test"
 
     /// One captured reply and the `CLUSTER NODES` capture of the same topology.
     struct Capture: Sendable, CustomTestStringConvertible {
@@ -35,13 +37,17 @@ import Testing
     ]
 
     static let captures: [Capture] =
-        ["initial", "failover", "partial", "nodefailed", "unknownendpoint", "nohostname", "hostname", "single"].flatMap { scenario in
-            ["shards", "slots"].flatMap { command in [2, 3].map { Capture(scenario: scenario, command: command, version: $0) } }
-        } + [
-            Capture(scenario: "partialhostname", command: "shards", version: 2),
-            Capture(scenario: "partialhostname", command: "slots", version: 2),
-            Capture(scenario: "loading", command: "shards", version: 2), Capture(scenario: "loading", command: "shards", version: 3),
-        ]
+        ["initial", "failover", "partial", "nodefailed", "unknownendpoint", "nohostname", "hostname", "single"].flatMap
+    { scenario in
+        ["shards", "slots"].flatMap { command in
+            [2, 3].map { Capture(scenario: scenario, command: command, version: $0) }
+        }
+    } + [
+        Capture(scenario: "partialhostname", command: "shards", version: 2),
+        Capture(scenario: "partialhostname", command: "slots", version: 2),
+        Capture(scenario: "loading", command: "shards", version: 2),
+        Capture(scenario: "loading", command: "shards", version: 3),
+    ]
 
     @Test(arguments: captures)
     func fixtureIsOneWholeReply(capture: Capture) throws {
@@ -69,7 +75,9 @@ import Testing
         // The lookup table agrees with the ranges and shards it was built from.
         for range in map.ranges {
             #expect(map.masters[range.shard].slots.contains { $0.clamped(to: range.slots) == range.slots })
-            #expect(map.shard(of: range.slots.lowerBound) == range.shard && map.shard(of: range.slots.upperBound) == range.shard)
+            #expect(
+                map.shard(of: range.slots.lowerBound) == range.shard
+                    && map.shard(of: range.slots.upperBound) == range.shard)
         }
         #expect(map.ranges.reduce(0) { $0 + $1.slots.count } == map.coveredSlots)
     }
@@ -84,13 +92,15 @@ import Testing
         for shard in map.masters {
             let master = try #require(byID[shard.master.id])
             #expect(master.isMaster && shard.master.role == .master && shard.master.port == master.port)
-            #expect(shard.slots == master.slots.sorted { $0.lowerBound < $1.lowerBound }.reduce(into: []) { merged, range in
-                if let last = merged.last, range.lowerBound == last.upperBound + 1 {
-                    merged[merged.count - 1] = last.lowerBound...range.upperBound
-                } else {
-                    merged.append(range)
-                }
-            })
+            #expect(
+                shard.slots
+                    == master.slots.sorted { $0.lowerBound < $1.lowerBound }.reduce(into: []) { merged, range in
+                        if let last = merged.last, range.lowerBound == last.upperBound + 1 {
+                            merged[merged.count - 1] = last.lowerBound...range.upperBound
+                        } else {
+                            merged.append(range)
+                        }
+                    })
             let expectedReplicas = truth.filter { $0.masterID == master.id && (capture.isShards || !$0.isFailed) }
             #expect(Set(shard.replicas.map(\.id)) == Set(expectedReplicas.map(\.id)))
             for replica in shard.replicas {
@@ -111,7 +121,7 @@ import Testing
         for node in nodes {
             let named = "node-\(node.port - 30000).ferry.test"
             switch capture.scenario {
-            case "unknownendpoint", "single": #expect(node.host == Self.origin)  // "" or null: the replying host
+            case "unknownendpoint", "single": #expect(node.host == Self.originHost)  // "" or null: the replying host
             case "hostname": #expect(node.host == named)
             case "partialhostname": #expect(node.host == named || node.host == "127.0.0.1")  // `?`: the IP
             default: #expect(node.host == "127.0.0.1")  // IPs, and `?` (nohostname) falls back to the IP
@@ -187,7 +197,11 @@ import Testing
         #expect(shards.masters.first { $0.master.port == 30002 }?.slotCount == 100 + 2539 + 2922)
         let slots = try SlotMap(shardsOrSlots: "failover-slots-resp3")
         #expect(slots.masters.count == 3 && shards.masters.count == 4)
-        #expect(slots.ranges == shards.ranges.map { SlotMap.SlotRange(slots: $0.slots, shard: slots.shard(of: $0.slots.lowerBound)!) })
+        #expect(
+            slots.ranges
+                == shards.ranges.map {
+                    SlotMap.SlotRange(slots: $0.slots, shard: slots.shard(of: $0.slots.lowerBound)!)
+                })
     }
 
     @Test func partialCoverage() throws {

@@ -101,7 +101,9 @@ struct CapturedKey: Sendable, CustomTestStringConvertible {
 
     var testDescription: String {
         let text = String(decoding: key.prefix(40), as: UTF8.self)
-        let printable = key.allSatisfy { (0x20..<0x7F).contains($0) } ? text : key.prefix(40).map { String($0, radix: 16) }.joined(separator: " ")
+        let printable =
+            key.allSatisfy { (0x20..<0x7F).contains($0) }
+            ? text : key.prefix(40).map { String($0, radix: 16) }.joined(separator: " ")
         return "\(printable)\(key.count > 40 ? "… (\(key.count) bytes)" : "") → \(slot)"
     }
 

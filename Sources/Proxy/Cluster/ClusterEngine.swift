@@ -182,6 +182,7 @@ final class ClusterEngine: SessionEngine {
 
     /// Parses and dispatches every complete request already read.
     private func runBufferedRequests(_ client: ClusterClient) {
+        client.paused = false
         while !client.finished && !client.input.isEmpty {
             if client.pendingReplies >= settings.maxPendingReplies || client.output.count >= settings.maxUnreadReplyBytes {
                 client.paused = true
@@ -203,7 +204,6 @@ final class ClusterEngine: SessionEngine {
                 client.input.consume(consumed)
             }
         }
-        client.paused = false
     }
 
     /// A reply Ferry makes itself, in its place in the client's order.

@@ -33,7 +33,7 @@ final class FerryProcess {
     /// `launcher` is a command that execs ferry after it (e.g. `["prlimit", "--nofile=256:256", "--"]`),
     /// so the process id stays ferry's.
     init(servers: [Int], threads: Int = 2, timeouts: String = "", extra: String = "", maxconn: Int = 10000,
-         stats: String = "", statsPort: Int? = nil, launcher: [String] = []) throws {
+         stats: String = "", statsPort: Int? = nil, launcher: [String] = [], mode: String = "tcp") throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else { throw Failure.binaryMissing(Self.binary) }
         let ports = try FreePorts.find(2, alsoFreeAtOffset: nil)
         port = ports[0]
@@ -43,6 +43,7 @@ final class FerryProcess {
         configFile = directory.appendingPathComponent("ferry.yaml")
         let yaml = """
             proxy:
+              mode: \(mode)
               listen: ["127.0.0.1:\(port)"]
               threads: \(threads)
               maxconn: \(maxconn)

@@ -1,0 +1,167 @@
+import Cluster
+import Foundation
+import Testing
+
+/// Ferry in cluster mode in front of a real 6-node cluster: plain clients see one Redis.
+@Suite(.serialized, .sharedCluster)
+struct ClusterModeTests {
+    private func startFerry() throws -> FerryProcess {
+        let cluster = try SharedCluster.cluster
+        let ferry = try FerryProcess(servers: cluster.ports, mode: "cluster")
+        try E2E.waitUntil("the slot map to be loaded", timeout: .seconds(15)) { ferry.log.contains("slot map updated") }
+        return ferry
+    }
+
+    /// One key for each of the 16384 slots, found by trying `k0`, `k1`… until every slot has one.
+    private static let keyPerSlot: [String] = {
+        var keys = [String?](repeating: nil, count: HashSlot.count)
+        var found = 0, index = 0
+        while found < HashSlot.count {
+            let key = "k\(index)"
+            let slot = Int(HashSlot.of(Array(key.utf8)))
+            if keys[slot] == nil { keys[slot] = key; found += 1 }
+            index += 1
+        }
+        return keys.map { $0! }
+    }()
+
+    @Test func redisCliWithoutRedirectionsSetsAndGetsAnyKey() throws {
+        let ferry = try startFerry()
+        for index in 0..<30 {
+            let set = try ChildProcess.run("redis-cli", ["-p", "\(ferry.port)", "SET", "plain-\(index)", "value-\(index)"],
+                                           logFile: ferry.directory.appendingPathComponent("set-\(index).log"), timeout: .seconds(10))
+            #expect(set.output.trimmingCharacters(in: .whitespacesAndNewlines) == "OK", "\(set.output)")
+            let get = try ChildProcess.run("redis-cli", ["-p", "\(ferry.port)", "GET", "plain-\(index)"],
+                                           logFile: ferry.directory.appendingPathComponent("get-\(index).log"), timeout: .seconds(10))
+            #expect(get.output.trimmingCharacters(in: .whitespacesAndNewlines) == "value-\(index)", "\(get.output)")
+        }
+    }
+
+    @Test func oneKeyInEverySlotThroughOnePipelinedConnection() throws {
+        let ferry = try startFerry()
+        let client = try RedisClient(port: ferry.port)
+        defer { client.close() }
+        try client.setTimeout(.seconds(30))
+        let keys = Self.keyPerSlot
+        try client.send(keys.flatMap { RESPReply.encodeCommand(["SET", $0, "slot-value-\($0)"]) })
+        var failures: [String] = []
+        for key in keys {
+            let reply = try client.readReply()
+            if reply != .simple("OK") { failures.append("SET \(key): \(reply)") }
+        }
+        try client.send(keys.flatMap { RESPReply.encodeCommand(["GET", $0]) })
+        for key in keys {
+            let reply = try client.readReply()
+            if reply.string != "slot-value-\(key)" { failures.append("GET \(key): \(reply)") }
+        }
+        #expect(failures.isEmpty, "\(failures.count) of \(2 * keys.count) replies wrong, first: \(failures.prefix(3))")
+    }
+
+    /// 10,000 commands of mixed kinds, pipelined in one write, each reply checked in order.
+    @Test func mixedPipelineRepliesComeBackInRequestOrder() throws {
+        let ferry = try startFerry()
+        let client = try RedisClient(port: ferry.port)
+        defer { client.close() }
+        try client.setTimeout(.seconds(30))
+        var requests: [[String]] = []
+        var expected: [RESPReply] = []
+        for index in 0..<2000 {
+            let key = "mixed-\(index)"
+            requests += [["SET", key, "\(index)"], ["INCR", key], ["GET", key], ["PING"], ["MGET", "{\(key)}a", "{\(key)}b"]]
+            expected += [.simple("OK"), .integer(index + 1), .bulk(Array("\(index + 1)".utf8)), .simple("PONG"),
+                         .array([.null, .null])]
+        }
+        try client.send(requests.flatMap { RESPReply.encodeCommand($0) })
+        var mismatches = 0
+        var first = ""
+        for (request, want) in zip(requests, expected) {
+            let reply = try client.readReply()
+            if reply != want {
+                mismatches += 1
+                if first.isEmpty { first = "\(request): \(reply) instead of \(want)" }
+            }
+        }
+        #expect(mismatches == 0, "\(mismatches) of \(requests.count) mismatched, first: \(first)")
+    }
+
+    @Test func aRequestSentOneByteAtATimeIsAnswered() throws {
+        let ferry = try startFerry()
+        let client = try RedisClient(port: ferry.port)
+        defer { client.close() }
+        let bytes = RESPReply.encodeCommand(["SET", "bytewise", "v"]) + Array("GET bytewise\r\n".utf8)
+        for byte in bytes {
+            try client.send([byte])
+            usleep(200)
+        }
+        #expect(try client.readReply() == .simple("OK"))
+        #expect(try client.readReply().string == "v")
+    }
+
+    @Test(arguments: [
+        ("*1\r\n$x\r\n", "ERR Protocol error: invalid bulk length"),
+        ("*a\r\n", "ERR Protocol error: invalid multibulk length"),
+        ("*1\r\n:1\r\n", "ERR Protocol error: expected '$', got ':'"),
+        ("SET \"a b\r\n", "ERR Protocol error: unbalanced quotes in request"),
+    ])
+    func malformedRequestsGetRedisErrorThenClose(request: String, error: String) throws {
+        let ferry = try startFerry()
+        let client = try RedisClient(port: ferry.port)
+        defer { client.close() }
+        #expect(try client.command(["SET", "before-garbage", "1"]) == .simple("OK"))
+        try client.send(request)
+        #expect(try client.readReply() == .error(error))
+        #expect(client.waitForPeerClose(timeout: .seconds(5)))
+        // The shared backend links are unharmed: a new client is served.
+        let other = try RedisClient(port: ferry.port)
+        defer { other.close() }
+        #expect(try other.command(["GET", "before-garbage"]).string == "1")
+    }
+
+    @Test func stateChangingCommandsAreRefusedWithoutADisconnect() throws {
+        let ferry = try startFerry()
+        let client = try RedisClient(port: ferry.port)
+        defer { client.close() }
+        for command in [["MULTI"], ["BLPOP", "q", "1"], ["SUBSCRIBE", "c"], ["WATCH", "k"], ["MONITOR"]] {
+            let reply = try client.command(command)
+            #expect(reply.errorMessage?.hasPrefix("ERR ferry: '") == true, "\(command): \(reply)")
+        }
+        #expect(try client.command(["MSET", "a", "1", "b", "2"]) == .error("CROSSSLOT Keys in request don't hash to the same slot"))
+        #expect(try client.command(["PING"]) == .simple("PONG"))
+    }
+
+    /// A cluster-aware client seeded with Ferry sees one node, Ferry, holding every slot.
+    @Test func clusterSlotsShowsFerryAsTheOnlyNode() throws {
+        let ferry = try startFerry()
+        let client = try RedisClient(port: ferry.port)
+        defer { client.close() }
+        let slots = try #require(try client.command(["CLUSTER", "SLOTS"]).array)
+        #expect(slots.count == 1)
+        let range = try #require(slots.first?.array)
+        #expect(range[0].integer == 0 && range[1].integer == 16383)
+        #expect(range[2].array?[0].string == "127.0.0.1" && range[2].array?[1].integer == ferry.port)
+        #expect(try client.command(["CLUSTER", "KEYSLOT", "foo"]) == .integer(12182))
+    }
+
+    @Test func redisPyClusterClientStaysOnFerry() throws {
+        let ferry = try startFerry()
+        let script = """
+            import redis, sys
+            from redis.cluster import RedisCluster
+            rc = RedisCluster(host="127.0.0.1", port=\(ferry.port))
+            for i in range(200):
+                rc.set(f"py-{i}", i)
+            assert all(rc.get(f"py-{i}") == str(i).encode() for i in range(200))
+            ports = sorted({n.port for n in rc.get_nodes()})
+            print("nodes", ports)
+            assert ports == [\(ferry.port)], ports
+            plain = redis.Redis(host="127.0.0.1", port=\(ferry.port))
+            assert plain.get("py-7") == b"7"
+            print("ok")
+            """
+        let file = ferry.directory.appendingPathComponent("cluster_client.py")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        let result = try ChildProcess.run("python3", [file.path], logFile: ferry.directory.appendingPathComponent("py.log"),
+                                          timeout: .seconds(60))
+        #expect(result.status == 0 && result.output.contains("ok"), "\(result.output)")
+    }
+}
