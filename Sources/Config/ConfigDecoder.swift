@@ -30,7 +30,7 @@ final class ConfigDecoder {
     // MARK: - Sections
 
     static let sectionKeys = ["proxy", "cluster", "backends", "health", "stats", "vrrp", "log"]
-    static let backendKeys = ["select", "servers", "on_down", "retries"]
+    static let backendKeys = ["select", "servers", "on_down", "retries", "auth"]
     static let healthKeys = ["interval", "timeout", "rise", "fall", "auth"]
     static let statsKeys = ["listen", "path", "refresh", "auth"]
     static let credentialKeys = ["username", "password_file"]
@@ -59,7 +59,7 @@ final class ConfigDecoder {
         if let proxy = sections["proxy"] { mode = decodeProxy(proxy, into: &config.proxy) }
         if let cluster = sections["cluster"] { decodeCluster(cluster, mode: mode, into: &config.cluster) }
         if let backends = sections["backends"] {
-            decodeBackends(backends, into: &config.backends)
+            decodeBackends(backends, mode: mode, into: &config.backends)
         } else {
             // Nowhere to point: the section is not there at all.
             report("backends.servers", at: nil, Self.serversRequired)
@@ -71,7 +71,7 @@ final class ConfigDecoder {
         return config
     }
 
-    private func decodeBackends(_ value: ConfigValue, into backends: inout BackendsConfig) {
+    private func decodeBackends(_ value: ConfigValue, mode: ProxyMode?, into backends: inout BackendsConfig) {
         guard let fields = mapping(value, keys: Self.backendKeys) else { return }
         if let select = fields["select"], let selection = choice(select, BackendSelection.self) {
             backends.select = selection
@@ -88,6 +88,14 @@ final class ConfigDecoder {
         }
         if let retries = fields["retries"], let number = integer(retries, 0...10) {
             backends.retries = number
+        }
+        // A null `auth:` is "not set", in either mode.
+        if let auth = fields["auth"], !auth.node.isNull {
+            if mode == .tcp {
+                report(auth.key, at: auth.keyMark, Self.clusterModeOnly + " (in tcp mode each client authenticates itself)")
+            } else {
+                backends.auth = credentials(auth, usernameRequired: false)
+            }
         }
     }
 

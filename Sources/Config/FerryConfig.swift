@@ -105,6 +105,9 @@ public struct BackendsConfig: Sendable, Equatable {
     public var onDown: OnDownAction = .shutdownSessions
     /// Connect attempts after the first failed one, each to the next routable server.
     public var retries: Int = 3
+    /// cluster mode: the ACL user (and password file) Ferry's own connections to the servers
+    /// authenticate as, its shared links and its topology queries; `nil` = none.
+    public var auth: Credentials? = nil
     public init() {}
 }
 

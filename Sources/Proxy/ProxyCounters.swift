@@ -11,6 +11,9 @@ public struct FrontendCounters: Sendable, Equatable {
     public var outOfResources: UInt64 = 0
     /// `accept` failures other than "try again" (EMFILE, ENFILE, ...).
     public var acceptErrors: UInt64 = 0
+    /// cluster mode: commands received (Ferry's own answers included) and their latencies.
+    public var commands: UInt64 = 0
+    public var latency = LatencyHistogram()
 
     public init() {}
 
@@ -21,6 +24,8 @@ public struct FrontendCounters: Sendable, Equatable {
         noBackend += other.noBackend
         outOfResources += other.outOfResources
         acceptErrors += other.acceptErrors
+        commands += other.commands
+        latency.add(other.latency)
     }
 
     /// Counts a client refused with a RESP error, on the one counter its reason has.
@@ -74,6 +79,8 @@ public struct WorkerCounters: Sendable, Equatable {
     public var pendingBlocks = 0
     /// Pipes held by large transfers being spliced.
     public var splicePipes = 0
+    /// cluster mode: per master (`host:port`).
+    public var masters: [String: MasterCounters] = [:]
 
     public init(backendCount: Int) {
         backends = Array(repeating: BackendCounters(), count: backendCount)
@@ -86,5 +93,6 @@ public struct WorkerCounters: Sendable, Equatable {
         }
         pendingBlocks += other.pendingBlocks
         splicePipes += other.splicePipes
+        for (name, counters) in other.masters { masters[name, default: MasterCounters()].add(counters) }
     }
 }

@@ -1,3 +1,4 @@
+import EventLoop
 import Synchronization
 
 /// Read-only, thread-safe view of a running proxy: builds ``ProxySnapshot``s from what the loops
@@ -6,6 +7,8 @@ public final class ProxyMonitor: Sendable {
     let limiter: ConnectionLimiter
     let workers: [WorkerStats]
     private let statuses: Mutex<[BackendStatus]>
+    /// cluster mode: the slot map in use, set by the topology thread.
+    let slotMap = Mutex<SlotMapSummary?>(nil)
 
     init(limiter: ConnectionLimiter, workers: [WorkerStats], statuses: [BackendStatus]) {
         self.limiter = limiter
@@ -36,7 +39,13 @@ public final class ProxyMonitor: Sendable {
             ProxySnapshot.Backend(status: health[index],
                                   counters: index < total.backends.count ? total.backends[index] : BackendCounters())
         }
-        return ProxySnapshot(sessionsCurrent: limiter.count, sessionsMax: limiter.maximum, sessionsLimit: limiter.limit,
-                             frontend: total.frontend, backends: backends, pendingBlocks: total.pendingBlocks)
+        var snapshot = ProxySnapshot(sessionsCurrent: limiter.count, sessionsMax: limiter.maximum, sessionsLimit: limiter.limit,
+                                     frontend: total.frontend, backends: backends, pendingBlocks: total.pendingBlocks)
+        snapshot.masters = total.masters
+        if var map = slotMap.withLock({ $0 }) {
+            map.ageSeconds = Double(MonotonicClock.now() &- map.readAt) / 1e9
+            snapshot.slotMap = map
+        }
+        return snapshot
     }
 }

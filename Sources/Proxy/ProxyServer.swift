@@ -106,7 +106,11 @@ public final class ProxyServer {
         if config.proxy.mode == .cluster {
             let topology = TopologyRefresher(
                 seeds: backends, interval: config.cluster.refresh, timeout: config.proxy.timeouts.connect ?? .seconds(2),
-                logger: logger) { [mailboxes] view in for mailbox in mailboxes { mailbox.send(.clusterView(view)) } }
+                credentials: config.backends.auth, logger: logger
+            ) { [mailboxes, monitor] view in
+                monitor.slotMap.withLock { $0 = SlotMapSummary(view) }
+                for mailbox in mailboxes { mailbox.send(.clusterView(view)) }
+            }
             refresher = topology
             refresherThread = topology.start()
         }
@@ -206,7 +210,8 @@ public final class ProxyServer {
         let users = config.proxy.auth.map {
             ClientAuthenticator.User(name: $0.username.map { Array($0.utf8) } ?? ClientAuthenticator.defaultUserName, password: Array($0.password.utf8))
         }
-        return ClusterSettings(timeouts: idlePolicy(config.proxy.timeouts), authenticator: ClientAuthenticator(users: users))
+        return ClusterSettings(timeouts: idlePolicy(config.proxy.timeouts), authenticator: ClientAuthenticator(users: users),
+                               credentials: config.backends.auth)
     }
 
     private static func idlePolicy(_ timeouts: Timeouts) -> IdlePolicy {

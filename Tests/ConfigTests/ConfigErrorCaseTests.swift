@@ -224,7 +224,7 @@ struct ConfigErrorCaseTests {
                   addBackends: false),
         ErrorCase("backends: [\"127.0.0.1:7001\"]\n", "backends", 1, "must be a mapping", addBackends: false),
         ErrorCase("backends:\n  servers: [\"127.0.0.1:7001\"]\n  weights: [1]\n", "backends.weights", 3,
-                  "unknown key (expected one of: select, servers, on_down, retries)", addBackends: false),
+                  "unknown key (expected one of: select, servers, on_down, retries, auth)", addBackends: false),
     ]
 
     static let health: [ErrorCase] = [
@@ -454,6 +454,10 @@ struct ConfigErrorCaseTests {
         ("proxy: {mode: cluster}\ncluster: {refresh: 2h}\nbackends: {servers: [\"127.0.0.1:7001\"]}\n",
          "test.yaml:2: cluster.refresh: must be greater than 0 and at most 1h"),
         ("proxy: {mode: tls}\nbackends: {servers: [\"127.0.0.1:7001\"]}\n", "test.yaml:1: proxy.mode: must be one of: tcp, cluster"),
+        ("backends:\n  servers: [\"127.0.0.1:7001\"]\n  auth: {username: ferry, password_file: /nonexistent}\n",
+         "test.yaml:3: backends.auth: only used with proxy.mode: cluster (in tcp mode each client authenticates itself)"),
+        ("proxy: {mode: cluster}\nbackends:\n  servers: [\"127.0.0.1:7001\"]\n  auth: {username: ferry}\n",
+         "test.yaml:4: backends.auth.password_file: required"),
     ])
     func wholeMessages(yaml: String, expected: String) throws {
         let error = try #require(throws: ConfigError.self) { try ConfigLoader.parse(yaml: yaml, path: "test.yaml") }

@@ -164,4 +164,25 @@ struct ClusterModeTests {
                                           timeout: .seconds(60))
         #expect(result.status == 0 && result.output.contains("ok"), "\(result.output)")
     }
+
+    /// After `HELLO 3` a client gets RESP3 replies (maps, doubles, nulls) from the masters too.
+    @Test func resp3ClientsGetRESP3RepliesFromTheMasters() throws {
+        let ferry = try startFerry()
+        let client = try RedisClient(port: ferry.port)
+        defer { client.close() }
+        #expect(try client.command(["HSET", "resp3-hash", "field", "value"]) == .integer(1))
+        try client.send(RESPReply.encodeCommand(["HELLO", "3"]))
+        let hello = try client.receive()
+        #expect(hello.first == UInt8(ascii: "%"), "HELLO 3 answers a map: \(String(decoding: hello, as: UTF8.self))")
+        try client.send(RESPReply.encodeCommand(["HGETALL", "resp3-hash"]))
+        var reply = try client.receive()
+        #expect(String(decoding: reply, as: UTF8.self) == "%1\r\n$5\r\nfield\r\n$5\r\nvalue\r\n")
+        try client.send(RESPReply.encodeCommand(["GET", "resp3-missing-key"]))
+        reply = try client.receive()
+        #expect(String(decoding: reply, as: UTF8.self) == "_\r\n")
+        // Back to RESP2 on the same connection: replies follow.
+        try client.send(RESPReply.encodeCommand(["HELLO", "2"]))
+        _ = try client.receive()
+        #expect(try client.command(["GET", "resp3-missing-key"]) == .null)
+    }
 }

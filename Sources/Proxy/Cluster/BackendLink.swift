@@ -20,8 +20,19 @@ final class BackendLink {
         var length: Int32
         /// Redirections followed so far (bounded, so two nodes disagreeing cannot loop).
         var hops: UInt8
-        /// The reply is Ferry's own business (the `+OK` to an `ASKING`): dropped.
-        var discard: Bool
+        var kind: Kind
+        /// When the request was queued (MonotonicClock ns), for the latency histogram.
+        var queuedAt: UInt64
+    }
+
+    /// Whose reply it is.
+    enum Kind: UInt8 {
+        /// A client's request.
+        case client
+        /// Ferry's `ASKING` before a client's request: its `+OK` is dropped.
+        case asking
+        /// Ferry's `HELLO` (protocol, AUTH) on a new connection: dropped, or the link fails on an error.
+        case handshake
     }
 
     enum State: Equatable {
@@ -31,6 +42,11 @@ final class BackendLink {
     }
 
     let index: Int32
+    /// Replies in RESP3 (after `HELLO 3`), for clients that asked for it: a client's protocol is
+    /// the link's, so replies pass through untouched.
+    let resp3: Bool
+    /// Sent first on every new connection (`HELLO 3`, `AUTH`); empty when there is nothing to say.
+    let handshake: [UInt8]
     let host: String
     let port: UInt16
     let address: SocketAddress
@@ -51,8 +67,13 @@ final class BackendLink {
     var flushQueued = false
     var writable = false
 
-    init(index: Int32, host: String, port: UInt16, address: SocketAddress) {
+    /// Counted per link and summed per master when published.
+    var counters = MasterCounters()
+
+    init(index: Int32, host: String, port: UInt16, address: SocketAddress, resp3: Bool, handshake: [UInt8]) {
         self.index = index
+        self.resp3 = resp3
+        self.handshake = handshake
         self.host = host
         self.port = port
         self.address = address

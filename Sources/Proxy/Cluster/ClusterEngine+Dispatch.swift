@@ -86,10 +86,11 @@ extension ClusterEngine {
 
     /// Queues the request on a master's link, to be written with the others at the end of the event.
     private func send(_ client: ClusterClient, raw: UnsafeRawBufferPointer?, to index: Int32) {
-        let link = links[Int(index)]
+        let link = link(index, for: client)
         let waiter = BackendLink.Waiter(client: client.slot, generation: client.generation, sequence: client.nextSequence,
-                                        length: 0, hops: 0, discard: false)
+                                        length: 0, hops: 0, kind: .client, queuedAt: context.loop.now)
         client.nextSequence &+= 1
+        link.counters.commands &+= 1
         if let raw {
             enqueue(raw, for: waiter, on: link)
         } else {

@@ -9,6 +9,7 @@ extension ClusterEngine {
     /// Appends a request's bytes to a link, with the waiter that owns its reply.
     func enqueue(_ bytes: UnsafeRawBufferPointer, for waiter: BackendLink.Waiter, on link: BackendLink) {
         if link.fd < 0 && !connect(link) {
+            link.counters.errors &+= 1
             deliver(waiter, error: "ERR ferry: cannot connect to \(link.name)")
             return
         }
@@ -51,6 +52,12 @@ extension ClusterEngine {
         if case .connected = start {
             link.state = .connected
             link.writable = true
+        }
+        link.counters.connects &+= 1
+        if !link.handshake.isEmpty {
+            link.stream.append(link.handshake)
+            link.enqueue(BackendLink.Waiter(client: -1, generation: 0, sequence: 0, length: Int32(link.handshake.count),
+                                            hops: 0, kind: .handshake, queuedAt: context.loop.now))
         }
         return true
     }
@@ -106,8 +113,20 @@ extension ClusterEngine {
                     failLink(link, .unexpected)
                     return false
                 }
-                if !waiter.discard && !(scanned.isError && followed(reply, scanned, waiter, from: link)) {
-                    deliver(waiter, reply)
+                switch waiter.kind {
+                case .client:
+                    if !(scanned.isError && followed(reply, scanned, waiter, from: link)) { deliver(waiter, reply) }
+                case .asking:
+                    break  // its +OK; an error would show in the reply to the command that follows
+                case .handshake:
+                    if scanned.isError {
+                        let text = String(decoding: UnsafeRawBufferPointer(rebasing: reply[(scanned.errorText ?? 0..<0)]), as: UTF8.self)
+                        logger.error("a master refused Ferry's HELLO/AUTH (backends.auth)",
+                                     metadata: ["event": "backend_auth_failed", "server": "\(link.name)", "error": "\(text)"])
+                        link.acknowledge(waiter)
+                        failLink(link, .refusedHandshake)
+                        return false
+                    }
                 }
                 link.acknowledge(waiter)
             }
@@ -125,14 +144,17 @@ extension ClusterEngine {
               let redirect = Redirect(error: UnsafeRawBufferPointer(rebasing: reply[range])) else { return false }
         switch redirect {
         case .moved(let slot, let host, let port):
+            link.counters.moved &+= 1
             requestRefresh()
             guard host != "?", let target = self.link(host: host.isEmpty ? link.host : host, port: port) else { return false }
             slotLinks[Int(slot)] = target
-            resend(waiter, from: link, to: links[Int(target)], asking: false)
+            resend(waiter, from: link, to: self.link(target, resp3: link.resp3), asking: false)
         case .ask(_, let host, let port):
+            link.counters.asked &+= 1
             guard host != "?", let target = self.link(host: host.isEmpty ? link.host : host, port: port) else { return false }
-            resend(waiter, from: link, to: links[Int(target)], asking: true)
+            resend(waiter, from: link, to: self.link(target, resp3: link.resp3), asking: true)
         case .tryAgain:
+            link.counters.tryAgain &+= 1
             // A multi-key request during its slot's migration: the same node, a little later.
             let bytes = Array(UnsafeRawBufferPointer(rebasing: link.stream.bytes[0..<Int(waiter.length)]))
             var retry = waiter
@@ -156,7 +178,7 @@ extension ClusterEngine {
         let bytes = Array(UnsafeRawBufferPointer(rebasing: link.stream.bytes[0..<Int(waiter.length)]))
         if asking {
             var ask = again
-            ask.discard = true
+            ask.kind = .asking
             Self.askingCommand.withUnsafeBytes { enqueue($0, for: ask, on: target) }
         }
         bytes.withUnsafeBytes { enqueue($0, for: again, on: target) }
@@ -165,6 +187,7 @@ extension ClusterEngine {
     private static let askingCommand: [UInt8] = Array("*1\r\n$6\r\nASKING\r\n".utf8)
 
     func deliver(_ waiter: BackendLink.Waiter, _ reply: UnsafeRawBufferPointer) {
+        context.counters.frontend.latency.record(nanoseconds: context.loop.now &- waiter.queuedAt)
         guard let client = clients[Int(waiter.client)], client.generation == waiter.generation else { return }
         client.deliver(waiter.sequence, reply)
         client.serverSeen = context.loop.now
@@ -172,7 +195,7 @@ extension ClusterEngine {
     }
 
     func deliver(_ waiter: BackendLink.Waiter, error text: String) {
-        guard !waiter.discard else { return }
+        guard waiter.kind == .client else { return }
         scratch.removeAll(keepingCapacity: true)
         RESPWriter.appendError(text, into: &scratch)
         scratch.withUnsafeBytes { deliver(waiter, $0) }
@@ -185,7 +208,12 @@ extension ClusterEngine {
         logger.info("connection to a master failed", metadata: ["server": "\(link.name)", "error": "\(error)",
                                                                 "waiting": "\(pending.count)"])
         link.reset()
-        let text = error == .connect || error == .connectTimeout ? "ERR ferry: cannot connect to \(link.name)" : "ERR ferry: connection to \(link.name) lost"
+        let text = switch error {
+        case .connect, .connectTimeout: "ERR ferry: cannot connect to \(link.name)"
+        case .refusedHandshake: "ERR ferry: \(link.name) refused Ferry's authentication (backends.auth)"
+        default: "ERR ferry: connection to \(link.name) lost"
+        }
+        link.counters.errors &+= UInt64(pending.count { $0.kind == .client })
         for waiter in pending { deliver(waiter, error: text) }
     }
 }
@@ -193,5 +221,6 @@ extension ClusterEngine {
 /// Why a link failed.
 enum Failure: String {
     case connect = "connect failed", connectTimeout = "connect timeout", closed = "closed by the server",
-         lost = "connection lost", malformed = "malformed reply", unexpected = "reply nobody asked for", stopping
+         lost = "connection lost", malformed = "malformed reply", unexpected = "reply nobody asked for",
+         refusedHandshake = "HELLO/AUTH refused", stopping
 }

@@ -16,6 +16,8 @@ final class ClusterEngine: SessionEngine {
     private var generations: [UInt32] = []
     var links: [BackendLink] = []
     private var linkByName: [String: Int32] = [:]
+    /// Each RESP2 link's RESP3 twin, made when a client that said `HELLO 3` first needs it.
+    var resp3Twin: [Int32] = []
     var view: ClusterView?
     /// The link of each slot's master: one array index per request. A MOVED updates it at once.
     var slotLinks = [Int32](repeating: -1, count: HashSlot.count)
@@ -57,15 +59,36 @@ final class ClusterEngine: SessionEngine {
         masterLinks.removeAll { $0 < 0 }
     }
 
-    /// The link to `host:port`, made on first use; nil when the address does not parse.
+    /// The (RESP2) link to `host:port`, made on first use; nil when the address does not parse.
     func link(host: String, port: UInt16) -> Int32? {
         let name = "\(host):\(port)"
         if let index = linkByName[name] { return index }
         guard let address = SocketAddress(host: host, port: port) else { return nil }
         let index = Int32(links.count)
-        links.append(BackendLink(index: index, host: host, port: port, address: address))
+        links.append(BackendLink(index: index, host: host, port: port, address: address, resp3: false,
+                                 handshake: settings.handshake(resp3: false)))
+        resp3Twin.append(-1)
         linkByName[name] = index
         return index
+    }
+
+    /// The link speaking the client's protocol to the master of RESP2 link `index`.
+    @inline(__always)
+    func link(_ index: Int32, for client: ClusterClient) -> BackendLink {
+        link(index, resp3: client.state.isRESP3)
+    }
+
+    /// The RESP2 link `index`, or its RESP3 twin.
+    func link(_ index: Int32, resp3: Bool) -> BackendLink {
+        guard resp3 else { return links[Int(index)] }
+        if resp3Twin[Int(index)] < 0 {
+            let plain = links[Int(index)], twin = Int32(links.count)
+            links.append(BackendLink(index: twin, host: plain.host, port: plain.port, address: plain.address, resp3: true,
+                                     handshake: settings.handshake(resp3: true)))
+            resp3Twin.append(-1)
+            resp3Twin[Int(index)] = twin
+        }
+        return links[Int(resp3Twin[Int(index)])]
     }
 
     /// The next master for a command without keys.
@@ -134,7 +157,14 @@ final class ClusterEngine: SessionEngine {
         for link in links where link.fd >= 0 { failLink(link, .stopping) }
     }
 
-    func willPublish(_ counters: inout WorkerCounters) {}
+    func willPublish(_ counters: inout WorkerCounters) {
+        counters.masters.removeAll(keepingCapacity: true)
+        for link in links {
+            var linkCounters = link.counters
+            linkCounters.inFlight = link.inFlight
+            counters.masters[link.name, default: MasterCounters()].add(linkCounters)
+        }
+    }
 
     func sweep(now: UInt64) {
         for case let client? in clients {
@@ -199,6 +229,7 @@ final class ClusterEngine: SessionEngine {
                 client.finished = true
                 client.input.removeAll()
             case .command(let consumed):
+                context.counters.frontend.commands &+= 1
                 let raw = client.parser.lastIsCanonical ? UnsafeRawBufferPointer(rebasing: bytes[0..<consumed]) : nil
                 dispatch(client, raw: raw)
                 client.input.consume(consumed)
@@ -216,6 +247,7 @@ final class ClusterEngine: SessionEngine {
     func replyFromScratch(_ client: ClusterClient) {
         let sequence = client.nextSequence
         client.nextSequence &+= 1
+        context.counters.frontend.latency.record(nanoseconds: 0)
         scratch.withUnsafeBytes { client.deliver(sequence, $0) }
         queueFlush(client)
     }

@@ -1,4 +1,6 @@
 import Cluster
+import Config
+import Glibc
 import Dispatch
 import EventLoop
 import Logging
@@ -21,14 +23,17 @@ final class TopologyRefresher: Sendable {
     private let seeds: [SocketAddress]
     private let interval: Duration
     private let timeout: Duration
+    /// `backends.auth`: `AUTH` before each query.
+    private let credentials: Credentials?
     private let logger: Logger
     private let publish: @Sendable (ClusterView) -> Void
     private let state = Mutex(State())
     private let requested = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
 
-    init(seeds: [SocketAddress], interval: Duration, timeout: Duration, logger: Logger,
+    init(seeds: [SocketAddress], interval: Duration, timeout: Duration, credentials: Credentials?, logger: Logger,
          publish: @escaping @Sendable (ClusterView) -> Void) {
+        self.credentials = credentials
         self.seeds = seeds
         self.interval = interval
         self.timeout = timeout
@@ -69,7 +74,7 @@ final class TopologyRefresher: Sendable {
         for address in known + seeds where maps.count < 3 && tried.insert(address.description).inserted {
             do {
                 if router == nil {
-                    let replies = try BlockingQuery.run([["COMMAND"], ["INFO", "server"]], on: address, timeout: timeout)
+                    let replies = try query([["COMMAND"], ["INFO", "server"]], on: address)
                     router = try Router(table: CommandTable(reply: replies[0]))
                     if let info = replies[1].stringValue, let line = info.split(separator: "\r\n").first(where: { $0.hasPrefix("redis_version:") }) {
                         version = Array(line.dropFirst("redis_version:".count).utf8)
@@ -98,12 +103,21 @@ final class TopologyRefresher: Sendable {
 
     private func slotMap(from address: SocketAddress) throws -> SlotMap {
         let from = "\(address.host):\(address.port)"
-        let shards = try BlockingQuery.run([["CLUSTER", "SHARDS"]], on: address, timeout: timeout)[0]
+        let shards = try query([["CLUSTER", "SHARDS"]], on: address)[0]
         if case .error = shards {
             // Redis before 7.0 has no SHARDS.
-            return try SlotMap(slotsReply: BlockingQuery.run([["CLUSTER", "SLOTS"]], on: address, timeout: timeout)[0], replyFrom: from)
+            return try SlotMap(slotsReply: query([["CLUSTER", "SLOTS"]], on: address)[0], replyFrom: from)
         }
         return try SlotMap(shardsReply: shards, replyFrom: from)
+    }
+
+    /// `commands`' replies, after `AUTH` when `backends.auth` is set (a refused AUTH throws).
+    private func query(_ commands: [[String]], on address: SocketAddress) throws(SystemError) -> [RESPValue] {
+        guard let credentials else { return try BlockingQuery.run(commands, on: address, timeout: timeout) }
+        let auth = ["AUTH"] + (credentials.username.map { [$0] } ?? []) + [credentials.password]
+        let replies = try BlockingQuery.run([auth] + commands, on: address, timeout: timeout)
+        if case .error(let text) = replies[0] { throw SystemError("AUTH refused: \(text)", errno: EACCES) }
+        return Array(replies.dropFirst())
     }
 
     /// The map most nodes gave (the first one on a tie): a node that has not yet heard of a
