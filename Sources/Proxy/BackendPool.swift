@@ -42,6 +42,14 @@ final class BackendPool: EventHandler {
         try loop.watch(control.mailbox, handler: loop.add(handler: self), data: 0)
     }
 
+    /// Servers the checks show DOWN after failing (not merely not yet UP after a start or an
+    /// addition), as `host:port`: cluster mode sends them nothing.
+    var failedServers: Set<String> {
+        Set(statuses.indices.filter {
+            statuses[$0].status == .down && (statuses[$0].downTransitions > 0 || statuses[$0].lastCheck?.code.passed == false)
+        }.map { "\(servers[$0].host):\(servers[$0].port)" })
+    }
+
     /// The servers new connections may go to, in configuration order.
     var routable: [Int32] {
         health.indices.filter(isRoutable).map(Int32.init)

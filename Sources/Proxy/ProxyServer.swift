@@ -30,6 +30,9 @@ public final class ProxyServer {
     /// cluster mode: the slot map and command table, kept fresh on their own thread.
     private var refresher: TopologyRefresher?
     private var refresherThread: LoopThread?
+    private var discovery: NodeDiscovery?
+    /// cluster mode: nodes the slot map named beyond `backends.servers`, checked like them.
+    private var discovered: [Endpoint] = []
     public private(set) var listenAddresses: [SocketAddress] = []
 
     public init(config: FerryConfig, controlLoop: EpollLoop, logger: Logger) throws(SystemError) {
@@ -99,17 +102,24 @@ public final class ProxyServer {
             config: config, monitor: monitor, control: control, loop: controlLoop, logger: logger,
             publishRoutes: { [mailboxes, unowned self] routes in
                 for mailbox in mailboxes { mailbox.send(.routes(routes)) }
-                refresher?.refreshNow()  // a server went DOWN or changed role: its slots may have moved
+                guard let refresher else { return }
+                // A server went DOWN or changed role: its slots may have moved, and it gets nothing meanwhile.
+                let failed = pool.failedServers
+                for mailbox in mailboxes { mailbox.send(.failedServers(failed)) }
+                refresher.refreshNow()
             },
             shutDownSessions: { [mailboxes] server in for mailbox in mailboxes { mailbox.send(.shutDownSessions(backend: server)) } })
 
         if config.proxy.mode == .cluster {
+            let discovery = try NodeDiscovery(loop: controlLoop) { [unowned self] nodes in adopt(discovered: nodes) }
+            self.discovery = discovery
             let topology = TopologyRefresher(
                 seeds: backends, interval: config.cluster.refresh, timeout: config.proxy.timeouts.connect ?? .seconds(2),
                 credentials: config.backends.auth, logger: logger
-            ) { [mailboxes, monitor] view in
+            ) { [mailboxes, monitor, discoveries = discovery.mailbox] view in
                 monitor.slotMap.withLock { $0 = SlotMapSummary(view) }
                 for mailbox in mailboxes { mailbox.send(.clusterView(view)) }
+                discoveries.send(NodeDiscovery.endpoints(of: view.slotMap))
             }
             refresher = topology
             refresherThread = topology.start()
@@ -223,6 +233,9 @@ public final class ProxyServer {
     /// servers added or removed, check parameters, timeouts, retries, maxconn, select, on_down.
     /// Returns what it could not apply (listeners, threads), which needs a restart.
     public func reload(_ new: FerryConfig) throws(SystemError) -> [String] {
+        var new = new
+        // Discovered nodes stay checked whatever the file says (the next refresh would add them back).
+        new.backends.servers += discovered.filter { !new.backends.servers.contains($0) }
         var notApplied: [String] = []
         if new.proxy.listen != config.proxy.listen { notApplied.append("proxy.listen") }
         if new.proxy.threads != config.proxy.threads { notApplied.append("proxy.threads") }
@@ -246,6 +259,23 @@ public final class ProxyServer {
         config.proxy.listen = listen  // what is actually bound
         config.proxy.threads = threads
         return notApplied
+    }
+
+    /// cluster mode: starts checking the nodes of a new slot map that are not checked yet.
+    private func adopt(discovered nodes: [Endpoint]) {
+        let missing = nodes.filter { !config.backends.servers.contains($0) }
+        guard !missing.isEmpty else { return }
+        discovered += missing
+        logger.notice("checking \(missing.count) nodes the cluster named", metadata: [
+            "event": "nodes_discovered", "servers": "\(missing.map(\.description).joined(separator: ", "))",
+        ])
+        var new = config
+        new.backends.servers += missing
+        do {
+            _ = try reload(new)
+        } catch {
+            logger.warning("cannot check discovered nodes: \(error)")
+        }
     }
 
     /// Graceful stop: close the listeners at once, let sessions finish for up to `grace`, then

@@ -185,4 +185,65 @@ struct ClusterModeTests {
         _ = try client.receive()
         #expect(try client.command(["GET", "resp3-missing-key"]) == .null)
     }
+
+    /// A slot migrated under Ferry, by hand as `redis-cli --cluster reshard` does it: while the key
+    /// has moved and the slot is still migrating, the old owner answers ASK; once the slot is
+    /// given to the new owner, MOVED. Ferry follows both; the client sees the value each time.
+    @Test func askAndMovedAreFollowedDuringAMigration() throws {
+        let cluster = try SharedCluster.cluster
+        let ferry = try startFerry()
+        let client = try RedisClient(port: ferry.port)
+        defer { client.close() }
+        let key = "migrating-key"
+        let slot = Int(HashSlot.of(Array(key.utf8)))
+        #expect(try client.command(["SET", key, "before-migration"]) == .simple("OK"))
+        let masters = cluster.masters()
+        func owner() throws -> Int {
+            for port in masters where try cluster.command(port, ["EXISTS", key]).integer == 1 { return port }
+            throw Failure("no master holds slot \(slot)")
+        }
+        let source = try owner()
+        let target = try #require(masters.first { $0 != source })
+        let sourceID = try #require(try cluster.command(source, ["CLUSTER", "MYID"]).string)
+        let targetID = try #require(try cluster.command(target, ["CLUSTER", "MYID"]).string)
+        func move(from: Int, fromID: String, to: Int, toID: String, value: String) throws {
+            #expect(try cluster.command(to, ["CLUSTER", "SETSLOT", "\(slot)", "IMPORTING", fromID]) == .simple("OK"))
+            #expect(try cluster.command(from, ["CLUSTER", "SETSLOT", "\(slot)", "MIGRATING", toID]) == .simple("OK"))
+            #expect(try cluster.command(from, ["MIGRATE", "127.0.0.1", "\(to)", key, "0", "5000"]) == .simple("OK"))
+            // Migrating: the key is gone from the old owner, which answers ASK.
+            #expect(try cluster.command(from, ["GET", key]).errorMessage?.hasPrefix("ASK ") == true)
+            let asked = try client.command(["GET", key])
+            #expect(asked.string == value, "ASK followed: \(asked)")
+            for port in masters { _ = try cluster.command(port, ["CLUSTER", "SETSLOT", "\(slot)", "NODE", toID]) }
+            #expect(try cluster.command(from, ["GET", key]).errorMessage?.hasPrefix("MOVED ") == true)
+            let moved = try client.command(["GET", key])
+            #expect(moved.string == value, "MOVED followed: \(moved)")
+            #expect(try client.command(["SET", key, value + "+"]) == .simple("OK"))
+            #expect(try client.command(["GET", key]).string == value + "+")
+        }
+        try move(from: source, fromID: sourceID, to: target, toID: targetID, value: "before-migration")
+        // And back, so the shared cluster is as it was.
+        try move(from: target, fromID: targetID, to: source, toID: sourceID, value: "before-migration+")
+        #expect(try client.command(["SET", key, "before-migration"]) == .simple("OK"))
+    }
+
+    /// The nodes of the slot map are checked like configured ones: Ferry given one seed checks all six.
+    @Test func nodesTheClusterNamesAreChecked() throws {
+        let cluster = try SharedCluster.cluster
+        let ferry = try FerryProcess(servers: [cluster.ports[0]], mode: "cluster")
+        try E2E.waitUntil("checks of the five other nodes", timeout: .seconds(20)) {
+            ferry.log.contains("nodes_discovered") || ferry.log.contains("checking 5 nodes the cluster named")
+        }
+        try E2E.waitUntil("every node UP", timeout: .seconds(20)) {
+            cluster.ports.allSatisfy { ferry.log.contains("server 127.0.0.1:\($0) DOWN → UP") || ferry.log.contains("server 127.0.0.1:\($0) enters rotation") }
+        }
+        let client = try RedisClient(port: ferry.port)
+        defer { client.close() }
+        #expect(try client.command(["SET", "from-one-seed", "1"]) == .simple("OK"))
+    }
+}
+
+private struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -63,6 +63,8 @@ final class BackendLink {
     var firstWaiter = 0
     var input = ByteQueue()
     var scanner = ReplyScanner()
+    /// The checks show this master DOWN: requests for it are refused instead of sent.
+    var failed = false
     /// Queued in the engine's list of links to write at the end of the current event.
     var flushQueued = false
     var writable = false

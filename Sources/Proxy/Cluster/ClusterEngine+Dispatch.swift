@@ -6,6 +6,7 @@ import RESP
 /// decision itself is the pure ``Router``'s; this file only carries it out.
 extension ClusterEngine {
     static let slotNotServed = "CLUSTERDOWN Hash slot not served"
+    static let clusterIsDown = "CLUSTERDOWN The cluster is down"
 
     /// Runs the request now in ``arguments``; `raw` is its canonical bytes, forwarded verbatim
     /// when present (otherwise it is re-encoded).
@@ -87,6 +88,10 @@ extension ClusterEngine {
     /// Queues the request on a master's link, to be written with the others at the end of the event.
     private func send(_ client: ClusterClient, raw: UnsafeRawBufferPointer?, to index: Int32) {
         let link = link(index, for: client)
+        guard !link.failed else {
+            // What a Redis node answers while its cluster has lost a master (full coverage required).
+            return reply(client, error: Self.clusterIsDown)
+        }
         let waiter = BackendLink.Waiter(client: client.slot, generation: client.generation, sequence: client.nextSequence,
                                         length: 0, hops: 0, kind: .client, queuedAt: context.loop.now)
         client.nextSequence &+= 1

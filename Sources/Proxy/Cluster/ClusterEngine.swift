@@ -29,6 +29,8 @@ final class ClusterEngine: SessionEngine {
     var scratch: [UInt8] = []
     var localContext: LocalContext
     var linksToFlush: [Int32] = []
+    /// Servers the checks show DOWN (`host:port`).
+    private var failedServers: Set<String> = []
     var clientsToFlush: [Int32] = []
     /// Asks the control side for a new slot map now (after a MOVED).
     let requestRefresh: @Sendable () -> Void
@@ -67,6 +69,7 @@ final class ClusterEngine: SessionEngine {
         let index = Int32(links.count)
         links.append(BackendLink(index: index, host: host, port: port, address: address, resp3: false,
                                  handshake: settings.handshake(resp3: false)))
+        links[Int(index)].failed = failedServers.contains(name)
         resp3Twin.append(-1)
         linkByName[name] = index
         return index
@@ -85,6 +88,7 @@ final class ClusterEngine: SessionEngine {
             let plain = links[Int(index)], twin = Int32(links.count)
             links.append(BackendLink(index: twin, host: plain.host, port: plain.port, address: plain.address, resp3: true,
                                      handshake: settings.handshake(resp3: true)))
+            links[Int(twin)].failed = plain.failed
             resp3Twin.append(-1)
             resp3Twin[Int(index)] = twin
         }
@@ -149,7 +153,20 @@ final class ClusterEngine: SessionEngine {
     }
 
     func handle(_ message: WorkerMessage) {
-        if case .clusterView(let view) = message { install(view) }
+        switch message {
+        case .clusterView(let view):
+            install(view)
+            markFailed()
+        case .failedServers(let names):
+            failedServers = names
+            markFailed()
+        default:
+            break
+        }
+    }
+
+    private func markFailed() {
+        for link in links { link.failed = failedServers.contains(link.name) }
     }
 
     func closeAll() {

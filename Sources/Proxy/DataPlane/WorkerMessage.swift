@@ -10,6 +10,8 @@ enum WorkerMessage: Sendable {
     case reconfigure(RelaySettings, remap: [Int32], routes: [Int32])
     /// cluster mode: a new slot map and command table.
     case clusterView(ClusterView)
+    /// cluster mode: the servers (`host:port`) the checks show DOWN; nothing is sent to them.
+    case failedServers(Set<String>)
     /// Graceful shutdown, step 1: close the listeners, keep the sessions.
     case stopAccepting
     /// Graceful shutdown, step 2: close every session and leave the loop.

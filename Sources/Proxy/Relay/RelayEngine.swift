@@ -78,7 +78,7 @@ final class RelayEngine: SessionEngine {
             }
         case .reconfigure(let newSettings, let remap, let routes):
             reconfigure(newSettings, remap: remap, routes: routes)
-        case .clusterView, .stopAccepting, .stop:
+        case .clusterView, .failedServers, .stopAccepting, .stop:
             break  // cluster mode's, and the loop's own
         }
     }
