@@ -2,7 +2,7 @@ import Yams
 
 /// `cluster:` — Redis Cluster mode's settings, only allowed with `proxy.mode: cluster`.
 extension ConfigDecoder {
-    static let clusterKeys = ["refresh"]
+    static let clusterKeys = ["refresh", "connections_per_server"]
 
     /// Reads `cluster:`; `mode` is `proxy.mode`, or `nil` when that could not be read (then the
     /// section is read as if it were allowed). A `cluster:` with nothing under it is "not set" and
@@ -22,6 +22,9 @@ extension ConfigDecoder {
             } else {
                 cluster.refresh = duration
             }
+        }
+        if let connections = fields["connections_per_server"], let number = integer(connections, 1...64) {
+            cluster.connectionsPerServer = number
         }
     }
 }

@@ -71,6 +71,9 @@ public struct ProxyConfig: Sendable, Equatable {
 public struct ClusterConfig: Sendable, Equatable {
     /// How often the slot map is read again from the cluster: more than 0, at most 1h.
     public var refresh: Duration = .seconds(1)
+    /// Pipelined connections each data-plane thread keeps to each master (1…64); a client's
+    /// commands always take the same one, so they run in the order it sent them.
+    public var connectionsPerServer: Int = 1
     public init() {}
 }
 

@@ -221,7 +221,7 @@ public final class ProxyServer {
             ClientAuthenticator.User(name: $0.username.map { Array($0.utf8) } ?? ClientAuthenticator.defaultUserName, password: Array($0.password.utf8))
         }
         return ClusterSettings(timeouts: idlePolicy(config.proxy.timeouts), authenticator: ClientAuthenticator(users: users),
-                               credentials: config.backends.auth)
+                               connectionsPerServer: config.cluster.connectionsPerServer, credentials: config.backends.auth)
     }
 
     private static func idlePolicy(_ timeouts: Timeouts) -> IdlePolicy {

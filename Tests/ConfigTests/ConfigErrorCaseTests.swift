@@ -180,7 +180,7 @@ struct ConfigErrorCaseTests {
         ErrorCase("proxy: {mode: cluster}\ncluster:\n  refresh:\n", "cluster.refresh", 3, "must be a duration"),
         ErrorCase("cluster:\n  refresh: 1s\n  refresh: 2s\nproxy: {mode: cluster}\n", "cluster.refresh", 3,
                   "duplicate key (first on line 2)"),
-        ErrorCase("proxy: {mode: cluster}\ncluster:\n  hold: 1s\n", "cluster.hold", 3, "unknown key (expected one of: refresh)"),
+        ErrorCase("proxy: {mode: cluster}\ncluster:\n  hold: 1s\n", "cluster.hold", 3, "unknown key (expected one of: refresh, connections_per_server)"),
         ErrorCase("proxy: {mode: cluster}\ncluster: 5\n", "cluster", 2, "must be a mapping"),
         ErrorCase("proxy: {mode: cluster}\ncluster: [refresh]\n", "cluster", 2, "must be a mapping"),
     ]
@@ -453,6 +453,8 @@ struct ConfigErrorCaseTests {
          "test.yaml:3: proxy.auth: only used with proxy.mode: cluster (in tcp mode the servers do their own AUTH)"),
         ("proxy: {mode: cluster}\ncluster: {refresh: 2h}\nbackends: {servers: [\"127.0.0.1:7001\"]}\n",
          "test.yaml:2: cluster.refresh: must be greater than 0 and at most 1h"),
+        ("proxy: {mode: cluster}\ncluster:\n  connections_per_server: 0\nbackends: {servers: [\"127.0.0.1:7001\"]}\n",
+         "test.yaml:3: cluster.connections_per_server: must be an integer from 1 to 64"),
         ("proxy: {mode: tls}\nbackends: {servers: [\"127.0.0.1:7001\"]}\n", "test.yaml:1: proxy.mode: must be one of: tcp, cluster"),
         ("backends:\n  servers: [\"127.0.0.1:7001\"]\n  auth: {username: ferry, password_file: /nonexistent}\n",
          "test.yaml:3: backends.auth: only used with proxy.mode: cluster (in tcp mode each client authenticates itself)"),

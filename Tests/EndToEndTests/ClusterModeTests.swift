@@ -243,6 +243,37 @@ struct ClusterModeTests {
     }
 }
 
+extension ClusterModeTests {
+    /// `cluster.connections_per_server: 3` with one data-plane thread: once six clients have used
+    /// every master, each master has exactly three of Ferry's links (named `ferry` in CLIENT LIST),
+    /// and every client's pipelined commands still run in order.
+    @Test(arguments: [1, 3])
+    func connectionsPerServer(connections: Int) throws {
+        let cluster = try SharedCluster.cluster
+        let ferry = try FerryProcess(servers: cluster.ports, threads: 1, extra: "cluster:\n  connections_per_server: \(connections)",
+                                     mode: "cluster")
+        try E2E.waitUntil("the slot map to be loaded", timeout: .seconds(15)) { ferry.log.contains("slot map updated") }
+        let clients = try (0..<6).map { _ in try RedisClient(port: ferry.port) }
+        defer { for client in clients { client.close() } }
+        for (number, client) in clients.enumerated() {
+            var requests: [[String]] = []
+            for index in 0..<300 { requests += [["SET", "cps-\(number)-\(index)", "\(index)"], ["INCR", "cps-\(number)-\(index)"]] }
+            try client.send(requests.flatMap { RESPReply.encodeCommand($0) })
+        }
+        for client in clients {
+            for index in 0..<300 {
+                #expect(try client.readReply() == .simple("OK"))
+                #expect(try client.readReply() == .integer(index + 1))
+            }
+        }
+        for master in cluster.masters() {
+            let list = try #require(try cluster.command(master, ["CLIENT", "LIST"]).string)
+            let links = list.split(separator: "\n").filter { $0.contains(" name=ferry ") }
+            #expect(links.count == connections, "\(links.count) links on \(master)")
+        }
+    }
+}
+
 private struct Failure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

@@ -45,8 +45,8 @@ final class BackendLink {
     /// Replies in RESP3 (after `HELLO 3`), for clients that asked for it: a client's protocol is
     /// the link's, so replies pass through untouched.
     let resp3: Bool
-    /// Sent first on every new connection (`HELLO 3`, `AUTH`); empty when there is nothing to say.
-    let handshake: [UInt8]
+    /// Sent first on every new connection, one command each (`AUTH`, `HELLO 3`, `CLIENT SETNAME`).
+    let handshake: [[UInt8]]
     let host: String
     let port: UInt16
     let address: SocketAddress
@@ -69,10 +69,13 @@ final class BackendLink {
     var flushQueued = false
     var writable = false
 
+    /// With `cluster.connections_per_server` > 1: the other connections to the same master (made
+    /// when first needed; -1 until then). Only the first link of a master has them.
+    var siblings: [Int32] = []
     /// Counted per link and summed per master when published.
     var counters = MasterCounters()
 
-    init(index: Int32, host: String, port: UInt16, address: SocketAddress, resp3: Bool, handshake: [UInt8]) {
+    init(index: Int32, host: String, port: UInt16, address: SocketAddress, resp3: Bool, handshake: [[UInt8]]) {
         self.index = index
         self.resp3 = resp3
         self.handshake = handshake

@@ -76,6 +76,12 @@ final class ClusterClient {
         }
     }
 
+    /// Frees the input and output blocks when nothing waits in them.
+    func releaseIdleBuffers() {
+        if input.isEmpty { input.release() }
+        if output.isEmpty { output.release() }
+    }
+
     /// Writes what waits; false when the connection failed.
     func flush() -> Bool {
         while !output.isEmpty && writable {

@@ -54,9 +54,9 @@ extension ClusterEngine {
             link.writable = true
         }
         link.counters.connects &+= 1
-        if !link.handshake.isEmpty {
-            link.stream.append(link.handshake)
-            link.enqueue(BackendLink.Waiter(client: -1, generation: 0, sequence: 0, length: Int32(link.handshake.count),
+        for command in link.handshake {
+            link.stream.append(command)
+            link.enqueue(BackendLink.Waiter(client: -1, generation: 0, sequence: 0, length: Int32(command.count),
                                             hops: 0, kind: .handshake, queuedAt: context.loop.now))
         }
         return true

@@ -75,24 +75,43 @@ final class ClusterEngine: SessionEngine {
         return index
     }
 
-    /// The link speaking the client's protocol to the master of RESP2 link `index`.
+    /// The link a client's commands for the master of RESP2 link `index` take: one of the
+    /// master's `connections_per_server` links (always the same for a client, so its commands
+    /// run in order), speaking the client's protocol.
     @inline(__always)
     func link(_ index: Int32, for client: ClusterClient) -> BackendLink {
-        link(index, resp3: client.state.isRESP3)
+        var index = index
+        if settings.connectionsPerServer > 1 { index = sibling(of: index, Int(client.slot) % settings.connectionsPerServer) }
+        return link(index, resp3: client.state.isRESP3)
+    }
+
+    /// Connection `number` to the master of `index` (0 is `index` itself).
+    private func sibling(of index: Int32, _ number: Int) -> Int32 {
+        guard number > 0 else { return index }
+        let first = links[Int(index)]
+        if first.siblings.isEmpty { first.siblings = Array(repeating: -1, count: settings.connectionsPerServer - 1) }
+        if first.siblings[number - 1] < 0 {
+            first.siblings[number - 1] = addLink(like: first, resp3: false)
+        }
+        return first.siblings[number - 1]
     }
 
     /// The RESP2 link `index`, or its RESP3 twin.
     func link(_ index: Int32, resp3: Bool) -> BackendLink {
         guard resp3 else { return links[Int(index)] }
-        if resp3Twin[Int(index)] < 0 {
-            let plain = links[Int(index)], twin = Int32(links.count)
-            links.append(BackendLink(index: twin, host: plain.host, port: plain.port, address: plain.address, resp3: true,
-                                     handshake: settings.handshake(resp3: true)))
-            links[Int(twin)].failed = plain.failed
-            resp3Twin.append(-1)
-            resp3Twin[Int(index)] = twin
-        }
+        if resp3Twin[Int(index)] < 0 { resp3Twin[Int(index)] = addLink(like: links[Int(index)], resp3: true) }
         return links[Int(resp3Twin[Int(index)])]
+    }
+
+    /// One more connection to the master of `model`.
+    private func addLink(like model: BackendLink, resp3: Bool) -> Int32 {
+        let index = Int32(links.count)
+        let link = BackendLink(index: index, host: model.host, port: model.port, address: model.address, resp3: resp3,
+                               handshake: settings.handshake(resp3: resp3))
+        link.failed = model.failed
+        links.append(link)
+        resp3Twin.append(-1)
+        return index
     }
 
     /// The next master for a command without keys.
@@ -185,12 +204,13 @@ final class ClusterEngine: SessionEngine {
 
     func sweep(now: UInt64) {
         for case let client? in clients {
-            let activity: IdlePolicy.Activity = client.finished ? .refused : .open(halfClosed: false)
-            if let expiry = settings.timeouts.expiry(client.finished && client.drained ? .refused : activity,
-                                                     clientSeen: client.clientSeen, serverSeen: client.serverSeen, now: now),
+            let activity: IdlePolicy.Activity = client.finished && client.drained ? .refused : .open(halfClosed: false)
+            if let expiry = settings.timeouts.expiry(activity, clientSeen: client.clientSeen, serverSeen: client.serverSeen, now: now),
                expiry != .serverIdle || client.pendingReplies == 0 {
                 logger.debug("closing session", metadata: ["reason": "\(expiry.rawValue)"])
                 closeClient(client)
+            } else if now &- client.clientSeen > Self.idleRelease && now &- client.serverSeen > Self.idleRelease {
+                client.releaseIdleBuffers()
             }
         }
         for link in links {
@@ -200,6 +220,10 @@ final class ClusterEngine: SessionEngine {
         }
         flushPending()
     }
+
+    /// A client quiet this long gives its buffers back: 10,000 idle clients hold no buffers, while
+    /// a busy one keeps its own and allocates nothing per request.
+    static let idleRelease: UInt64 = 1_000_000_000
 
     // MARK: Clients
 

@@ -23,20 +23,26 @@ struct ClusterSettings: Sendable {
     var maxUnreadReplyBytes = 4 << 20
     /// Redirections (MOVED, ASK) and TRYAGAIN retries followed for one request.
     var maxHops: UInt8 = 5
+    /// `cluster.connections_per_server`.
+    var connectionsPerServer = 1
     /// `backends.auth`: what Ferry's links authenticate as.
     var credentials: Credentials?
 
-    /// What a new link sends first: `HELLO 3` for RESP3 links, with `AUTH` when credentials are
-    /// configured (`AUTH` alone on RESP2 links, which also works before Redis 6).
-    func handshake(resp3: Bool) -> [UInt8] {
-        var arguments: [String] = []
-        if resp3 { arguments = ["HELLO", "3"] }
+    /// What a new link sends first: `HELLO 3` for RESP3 links, `AUTH` when credentials are
+    /// configured, and `CLIENT SETNAME ferry` so that operators can tell Ferry's links apart in
+    /// `CLIENT LIST`. Their replies are checked and dropped.
+    func handshake(resp3: Bool) -> [[UInt8]] {
+        var commands: [[UInt8]] = []
         if let credentials {
-            let user = credentials.username.map { [$0] } ?? (resp3 ? ["default"] : [])
-            arguments += ["AUTH"] + user + [credentials.password]
+            commands.append(RESPCommand.encode(["AUTH"] + (credentials.username.map { [$0] } ?? []) + [credentials.password]))
         }
-        return arguments.isEmpty ? [] : RESPCommand.encode(arguments)
+        if resp3 { commands.append(RESPCommand.encode(["HELLO", "3"])) }
+        commands.append(RESPCommand.encode(["CLIENT", "SETNAME", Self.linkName]))
+        return commands
     }
+
+    /// The name of Ferry's links in `CLIENT LIST`.
+    static let linkName = "ferry"
 }
 
 extension SlotMapSummary {
