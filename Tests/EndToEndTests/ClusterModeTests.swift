@@ -244,6 +244,22 @@ struct ClusterModeTests {
 }
 
 extension ClusterModeTests {
+    /// SORT's key specs are incomplete (BY and GET patterns): Ferry asks COMMAND GETKEYS, then routes.
+    @Test func commandsWithIncompleteKeySpecsAreRoutedThroughGetKeys() throws {
+        let ferry = try startFerry()
+        let client = try RedisClient(port: ferry.port)
+        defer { client.close() }
+        func bulks(_ values: String...) -> RESPReply { .array(values.map { .bulk(Array($0.utf8)) }) }
+        for tag in ["a", "b", "c", "d", "e", "f"] {
+            #expect(try client.command(["RPUSH", "{\(tag)}list", "3", "1", "2"]) == .integer(3))
+            #expect(try client.command(["SORT", "{\(tag)}list"]) == bulks("1", "2", "3"))
+            #expect(try client.command(["SORT", "{\(tag)}list", "DESC", "LIMIT", "0", "1"]) == bulks("3"))
+            #expect(try client.command(["SORT", "{\(tag)}list", "STORE", "{\(tag)}sorted"]) == .integer(3))
+            #expect(try client.command(["LRANGE", "{\(tag)}sorted", "0", "-1"]) == bulks("1", "2", "3"))
+        }
+        #expect(try client.command(["SORT", "{a}list", "STORE", "{b}sorted"]) == .error("CROSSSLOT Keys in request don't hash to the same slot"))
+    }
+
     /// `cluster.connections_per_server: 3` with one data-plane thread: once six clients have used
     /// every master, each master has exactly three of Ferry's links (named `ferry` in CLIENT LIST),
     /// and every client's pipelined commands still run in order.

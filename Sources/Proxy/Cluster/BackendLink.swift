@@ -33,6 +33,9 @@ final class BackendLink {
         case asking
         /// Ferry's `HELLO` (protocol, AUTH) on a new connection: dropped, or the link fails on an error.
         case handshake
+        /// Ferry's `COMMAND GETKEYS` for a client's command whose key specs are incomplete: the
+        /// reply routes the command, kept meanwhile in ``ClusterEngine``'s `awaitingKeys`.
+        case keys
     }
 
     enum State: Equatable {

@@ -34,9 +34,7 @@ extension ClusterEngine {
         case .crossSlot:
             reply(client, error: Router.crossSlotMessage)
         case .needsKeys:
-            // `COMMAND GETKEYS` first, then route: not built yet (rare: SORT … BY/GET, MIGRATE … KEYS).
-            reply(client, error: "ERR ferry: the keys of this command cannot be found from its key specs; " +
-                  "routing it through COMMAND GETKEYS is not supported yet")
+            if let link = anyMaster() { askKeys(client, raw: raw, via: link) } else { reply(client, error: Self.slotNotServed) }
         }
     }
 
@@ -83,6 +81,53 @@ extension ClusterEngine {
         }
         replyFromScratch(client)
         return true
+    }
+
+    /// The key specs cannot find this command's keys (`SORT`, `MIGRATE … KEYS`): a master is asked
+    /// `COMMAND GETKEYS` with the same arguments, and the command waits for the answer (rare path:
+    /// it allocates).
+    private func askKeys(_ client: ClusterClient, raw: UnsafeRawBufferPointer?, via index: Int32) {
+        let link = link(index, for: client)
+        guard !link.failed else { return reply(client, error: Self.clusterIsDown) }
+        var command: [UInt8] = []
+        if let raw { command.append(contentsOf: raw) } else { RESPWriter.appendCommand(arguments, into: &command) }
+        var question: [UInt8] = []
+        RESPWriter.appendArrayHeader(arguments.count + 2, into: &question)
+        RESPWriter.appendBulk("COMMAND", into: &question)
+        RESPWriter.appendBulk("GETKEYS", into: &question)
+        for position in 0..<arguments.count { RESPWriter.appendBulk(arguments[position], into: &question) }
+        let waiter = BackendLink.Waiter(client: client.slot, generation: client.generation, sequence: client.nextSequence,
+                                        length: 0, hops: 0, kind: .keys, queuedAt: context.loop.now)
+        client.nextSequence &+= 1
+        awaitingKeys[Self.awaitingKey(waiter)] = command
+        question.withUnsafeBytes { enqueue($0, for: waiter, on: link) }
+    }
+
+    static func awaitingKey(_ waiter: BackendLink.Waiter) -> UInt64 { UInt64(UInt32(bitPattern: waiter.client)) << 32 | UInt64(waiter.sequence) }
+
+    /// `COMMAND GETKEYS` answered: route the command it was asked for.
+    func keysFound(_ waiter: BackendLink.Waiter, _ reply: UnsafeRawBufferPointer, isError: Bool, on link: BackendLink) {
+        guard let command = awaitingKeys.removeValue(forKey: Self.awaitingKey(waiter)),
+              let client = clients[Int(waiter.client)], client.generation == waiter.generation, let view else { return }
+        var route = Route.anyMaster  // no keys, or arguments GETKEYS rejects: the server answers the command's own error
+        if !isError, let (keys, _) = try? RESPReader(maxElements: 1 << 20).parse(Array(reply)) {
+            route = view.router.route(keysFromGetKeys: keys)
+        }
+        var target: Int32 = -1
+        switch route {
+        case .slot(let slot): target = slotLinks[Int(slot)]
+        case .crossSlot:
+            scratch.removeAll(keepingCapacity: true)
+            RESPWriter.appendError(Router.crossSlotMessage, into: &scratch)
+            scratch.withUnsafeBytes { deliver(waiter, $0) }
+            return
+        default: target = anyMaster() ?? -1
+        }
+        var forward = waiter
+        forward.kind = .client
+        guard target >= 0 else { return deliver(forward, error: Self.slotNotServed) }
+        link.counters.commands &+= 1
+        command.withUnsafeBytes { enqueue($0, for: forward, on: self.link(target, for: client)) }
     }
 
     /// Queues the request on a master's link, to be written with the others at the end of the event.

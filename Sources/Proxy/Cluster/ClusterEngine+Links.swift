@@ -118,6 +118,8 @@ extension ClusterEngine {
                     if !(scanned.isError && followed(reply, scanned, waiter, from: link)) { deliver(waiter, reply) }
                 case .asking:
                     break  // its +OK; an error would show in the reply to the command that follows
+                case .keys:
+                    keysFound(waiter, reply, isError: scanned.isError, on: link)
                 case .handshake:
                     if scanned.isError {
                         let text = String(decoding: UnsafeRawBufferPointer(rebasing: reply[(scanned.errorText ?? 0..<0)]), as: UTF8.self)
@@ -195,7 +197,8 @@ extension ClusterEngine {
     }
 
     func deliver(_ waiter: BackendLink.Waiter, error text: String) {
-        guard waiter.kind == .client else { return }
+        guard waiter.kind == .client || waiter.kind == .keys else { return }
+        if waiter.kind == .keys { awaitingKeys[Self.awaitingKey(waiter)] = nil }
         scratch.removeAll(keepingCapacity: true)
         RESPWriter.appendError(text, into: &scratch)
         scratch.withUnsafeBytes { deliver(waiter, $0) }

@@ -29,6 +29,8 @@ final class ClusterEngine: SessionEngine {
     var scratch: [UInt8] = []
     var localContext: LocalContext
     var linksToFlush: [Int32] = []
+    /// Commands waiting for `COMMAND GETKEYS` to say where they go, by client slot and request number.
+    var awaitingKeys: [UInt64: [UInt8]] = [:]
     /// Servers the checks show DOWN (`host:port`).
     private var failedServers: Set<String> = []
     var clientsToFlush: [Int32] = []
