@@ -41,7 +41,8 @@ public final class ProxyServer {
         self.logger = logger
         threadCount = config.proxy.threads > 0 ? config.proxy.threads : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         descriptors = DescriptorBudget(limit: Self.raiseDescriptorLimit(), threads: threadCount,
-                                       listenAddresses: config.proxy.listen.count, servers: config.backends.servers.count)
+                                       listenAddresses: config.proxy.listen.count, servers: config.backends.servers.count,
+                                       clusterLinks: config.proxy.mode == .cluster ? 2 * config.cluster.connectionsPerServer : 0)
         limiter = ConnectionLimiter(limit: descriptors.maxconn(configured: config.proxy.maxconn))
         let stats = (0..<threadCount).map { _ in WorkerStats(backendCount: config.backends.servers.count) }
         control = try ProxyControl()

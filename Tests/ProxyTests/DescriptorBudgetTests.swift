@@ -20,3 +20,19 @@ import Testing
         #expect(budget.needed(forMaxconn: enforced + 1) > limit || enforced == configured)
     }
 }
+
+extension DescriptorBudgetTests {
+    /// Cluster mode: one descriptor per session, the loops' links to the servers reserved.
+    /// (soft limit, threads, servers, links per server per loop, configured) → enforced.
+    @Test(arguments: [
+        (20000, 2, 6, 2, 10000, 10000),  // 10,000 clients need only 10,000 descriptors plus links
+        (1024, 1, 6, 2, 10000, 945),     // 1024 − (32 + 24 + 6 + 1 × (4 + 1 + 12))
+        (256, 2, 6, 8, 10000, 88),        // 256 − (32 + 24 + 6 + 2 × (4 + 1 + 48))
+    ])
+    func clusterSessionsNeedOneDescriptor(limit: Int, threads: Int, servers: Int, links: Int, configured: Int, enforced: Int) {
+        let budget = DescriptorBudget(limit: limit, threads: threads, listenAddresses: 1, servers: servers, clusterLinks: links)
+        #expect(budget.perSession == 1)
+        #expect(budget.maxconn(configured: configured) == enforced)
+        #expect(budget.needed(forMaxconn: enforced) <= limit)
+    }
+}
