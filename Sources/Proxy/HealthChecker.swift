@@ -27,6 +27,11 @@ final class HealthChecker: EventHandler {
     private var epoch = 0
     private let report: (Int, CheckResult) -> Void
     private var stopped = false
+    /// Where replies are read: one buffer for every check, not one per event.
+    private static let readBufferSize = 4096
+    private let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: readBufferSize, alignment: 16)
+
+    deinit { readBuffer.deallocate() }
 
     init(loop: EpollLoop, servers: [SocketAddress], config: HealthConfig,
          report: @escaping (Int, CheckResult) -> Void) {
@@ -121,20 +126,19 @@ final class HealthChecker: EventHandler {
             }
         }
         guard events & (EpollLoop.readable | EpollLoop.readHangup | EpollLoop.hangup | EpollLoop.error) != 0 else { return }
-        var buffer = [UInt8](repeating: 0, count: 4096)
         while probes[server].fd == fd {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                let code = cln_errno()
-                if code == EINTR { continue }
-                if code != EAGAIN { finish(server, .l7rsp, SystemError.describe(code)) }
-                return
-            }
-            if count == 0 {
+            let count: Int
+            switch SocketIO.recv(fd, into: readBuffer, count: Self.readBufferSize) {
+            case .done(let read): count = read
+            case .wouldBlock: return
+            case .endOfStream:
                 finish(server, .l7rsp, "connection closed by server")
                 return
+            case .failed(let code):
+                finish(server, .l7rsp, SystemError.describe(code))
+                return
             }
-            let progress = buffer.withUnsafeBytes { probes[server].exchange.receive(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            let progress = probes[server].exchange.receive(UnsafeRawBufferPointer(start: readBuffer, count: count))
             switch progress {
             case .needMore:
                 continue

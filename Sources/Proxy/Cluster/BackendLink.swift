@@ -142,15 +142,10 @@ final class BackendLink {
     func flush() -> Bool {
         while written < stream.count && writable {
             let pending = stream.bytes
-            let count = write(fd, pending.baseAddress! + written, pending.count - written)
-            if count > 0 {
-                written += count
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else if count < 0 && errno == EAGAIN {
-                writable = false
-            } else {
-                return false
+            switch SocketIO.send(fd, from: pending.baseAddress! + written, count: pending.count - written) {
+            case .done(let count): written += count
+            case .wouldBlock, .endOfStream: writable = false
+            case .failed: return false
             }
         }
         return true

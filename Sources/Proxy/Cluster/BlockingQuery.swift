@@ -22,20 +22,18 @@ enum BlockingQuery {
         let request = commands.flatMap { RESPCommand.encode($0) }
         var sent = 0
         while sent < request.count {
-            let count = request.withUnsafeBytes { write(fd, $0.baseAddress! + sent, request.count - sent) }
-            if count > 0 { sent += count; continue }
-            if count < 0 && (errno == EAGAIN || errno == EINTR) {
-                try wait(fd, for: Int16(POLLOUT), until: deadline)
-                continue
+            switch request.withUnsafeBytes({ SocketIO.send(fd, from: $0.baseAddress! + sent, count: request.count - sent) }) {
+            case .done(let count): sent += count
+            case .wouldBlock, .endOfStream: try wait(fd, for: Int16(POLLOUT), until: deadline)
+            case .failed(let code): throw SystemError("write", errno: code)
             }
-            throw SystemError("write")
         }
         var received: [UInt8] = []
         var replies: [RESPValue] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while replies.count < commands.count {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
+            switch buffer.withUnsafeMutableBytes({ SocketIO.recv(fd, into: $0.baseAddress!, count: $0.count) }) {
+            case .done(let count):
                 received.append(contentsOf: buffer[0..<count])
                 do {
                     while replies.count < commands.count, let (value, used) = try reader.parse(received) {
@@ -45,12 +43,9 @@ enum BlockingQuery {
                 } catch {
                     throw SystemError("malformed reply: \(error.message)", errno: EPROTO)
                 }
-            } else if count == 0 {
-                throw SystemError("read", errno: ECONNRESET)
-            } else if errno == EAGAIN || errno == EINTR {
-                try wait(fd, for: Int16(POLLIN), until: deadline)
-            } else {
-                throw SystemError("read")
+            case .endOfStream: throw SystemError("read", errno: ECONNRESET)
+            case .wouldBlock: try wait(fd, for: Int16(POLLIN), until: deadline)
+            case .failed(let code): throw SystemError("read", errno: code)
             }
         }
         return replies

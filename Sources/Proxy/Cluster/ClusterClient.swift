@@ -1,5 +1,5 @@
 import Cluster
-import Glibc
+import EventLoop
 import RESP
 
 /// One client connection in cluster mode: its unparsed bytes, its parser and connection state,
@@ -86,15 +86,10 @@ final class ClusterClient {
     func flush() -> Bool {
         while !output.isEmpty && writable {
             let pending = output.bytes
-            let count = write(fd, pending.baseAddress, pending.count)
-            if count > 0 {
-                output.consume(count)
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else if count < 0 && errno == EAGAIN {
-                writable = false
-            } else {
-                return false
+            switch SocketIO.send(fd, from: pending.baseAddress!, count: pending.count) {
+            case .done(let count): output.consume(count)
+            case .wouldBlock, .endOfStream: writable = false
+            case .failed: return false
             }
         }
         output.shrink(above: 1 << 20)

@@ -79,17 +79,14 @@ extension ClusterEngine {
     private func readReplies(_ link: BackendLink) {
         while link.fd >= 0 {
             let room = max(link.scanner.bytesNeeded.map { $0 - link.input.count } ?? 0, 64 * 1024)
-            let count = read(link.fd, link.input.reserve(room), room)
-            if count > 0 {
+            switch SocketIO.recv(link.fd, into: link.input.reserve(room), count: room) {
+            case .done(let count):
                 link.input.commit(count)
                 context.counters.frontend.bytesOut &+= UInt64(count)
                 guard processReplies(link) else { return }
-            } else if count == 0 {
-                return failLink(link, .closed)
-            } else if errno == EAGAIN {
-                return
-            } else if errno != EINTR {
-                return failLink(link, .lost)
+            case .endOfStream: return failLink(link, .closed)
+            case .wouldBlock: return
+            case .failed: return failLink(link, .lost)
             }
         }
     }

@@ -236,17 +236,16 @@ final class ClusterEngine: SessionEngine {
             runBufferedRequests(client)
             guard !client.finished, !client.paused, client.readable else { return }
             let room = max(client.parser.bytesNeeded.map { $0 - client.input.count } ?? 0, 16 * 1024)
-            let target = client.input.reserve(room)
-            let count = read(client.fd, target, room)
-            if count > 0 {
+            switch SocketIO.recv(client.fd, into: client.input.reserve(room), count: room) {
+            case .done(let count):
                 client.input.commit(count)
                 client.clientSeen = context.loop.now
                 context.counters.frontend.bytesIn &+= UInt64(count)
-            } else if count == 0 {
+            case .endOfStream:
                 client.finished = true  // FIN: answer what was asked, then close
-            } else if errno == EAGAIN {
+            case .wouldBlock:
                 client.readable = false
-            } else if errno != EINTR {
+            case .failed:
                 closeClient(client)
                 return
             }

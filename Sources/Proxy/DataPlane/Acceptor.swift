@@ -80,25 +80,21 @@ final class Acceptor {
                     blockedUntilSlotFrees = true
                     return
                 }
-                let fd = cln_accept4(listeners[index].fd, nil, nil)
-                if fd >= 0 {
+                switch SocketIO.accept(listeners[index].fd) {
+                case .client(let fd):
                     if pausedSince != nil { resumed() }
                     budget -= 1
                     context.counters.frontend.sessionsTotal += 1
                     context.dirty = true
                     TCPSocket.spreadKeepAlive(fd, offset: Int32(truncatingIfNeeded: context.counters.frontend.sessionsTotal % 31))
                     accepted(fd)
-                    continue
-                }
-                limiter.release()
-                switch cln_errno() {
-                case EAGAIN:
+                case .wouldBlock:
+                    limiter.release()
                     if pausedSince != nil { resumed() }
                     listeners[index].readable = false
-                case EINTR, ECONNABORTED, EPROTO:
-                    continue
-                case let code:
+                case .failed(let code):
                     // EMFILE, ENFILE, ENOBUFS, ENOMEM: back off instead of spinning on a full table.
+                    limiter.release()
                     pause(code)
                     return
                 }

@@ -1,4 +1,4 @@
-import CLinuxNet
+import EventLoop
 import Glibc
 
 /// Why a client is refused with a RESP error instead of being served.
@@ -29,11 +29,11 @@ enum Refusal: Sendable, Equatable {
     /// Reads and discards what the client sent; true once it has closed (or failed).
     static func drain(_ fd: Int32, scratch: UnsafeMutableRawPointer) -> Bool {
         while true {
-            let count = read(fd, scratch, BufferPool.blockSize)
-            if count > 0 { continue }
-            if count < 0 && cln_errno() == EINTR { continue }
-            if count < 0 && cln_errno() == EAGAIN { return false }
-            return true
+            switch SocketIO.recv(fd, into: scratch, count: BufferPool.blockSize) {
+            case .done: continue
+            case .wouldBlock: return false
+            case .endOfStream, .failed: return true
+            }
         }
     }
 }

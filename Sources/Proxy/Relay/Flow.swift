@@ -38,8 +38,6 @@ struct Flow {
     /// We forwarded that FIN to the sink (`shutdown(SHUT_WR)`).
     var sinkShut = false
 
-    private static func wouldBlock(_ code: Int32) -> Bool { code == EAGAIN || code == EINTR }
-
     /// The error that ends a session, and on which end it happened: who aborted the session.
     struct Failure: Error, Equatable {
         enum End { case source, sink }
@@ -62,12 +60,13 @@ struct Flow {
         var transfer = Transfer()
         if !pending.isEmpty {
             guard sinkWritable else { return .success(transfer) }
-            let written = cln_send(sink, pending.bytes, pending.count)
-            if written < 0 {
-                let code = cln_errno()
-                guard Self.wouldBlock(code) else { return .failure(.sink("write", code)) }
+            let written: Int
+            switch SocketIO.send(sink, from: pending.bytes, count: pending.count) {
+            case .done(let count): written = count
+            case .wouldBlock, .endOfStream:
                 sinkWritable = false
                 return .success(transfer)
+            case .failed(let code): return .failure(.sink("write", code))
             }
             pending.consume(written)
             transfer.written += written
@@ -90,16 +89,15 @@ struct Flow {
                 }
                 wantsSplice = false  // no pipe available (fd limit): keep copying
             }
-            let count = cln_recv(source, buffers.scratch, BufferPool.blockSize)
-            if count > 0 {
+            switch SocketIO.recv(source, into: buffers.scratch, count: BufferPool.blockSize) {
+            case .done(let count):
                 transfer.read += count
                 var written = 0
                 if sinkWritable {
-                    written = cln_send(sink, buffers.scratch, count)
-                    if written < 0 {
-                        let code = cln_errno()
-                        guard Self.wouldBlock(code) else { return .failure(.sink("write", code)) }
-                        written = 0
+                    switch SocketIO.send(sink, from: buffers.scratch, count: count) {
+                    case .done(let sent): written = sent
+                    case .wouldBlock, .endOfStream: written = 0
+                    case .failed(let code): return .failure(.sink("write", code))
                     }
                     transfer.written += written
                 }
@@ -113,15 +111,12 @@ struct Flow {
                 // A short read means the socket is drained (edge-triggered epoll reports the next
                 // arrival), unless a FIN is already queued behind the data: then read on to see it.
                 if count < BufferPool.blockSize && !sourceHungUp { sourceReadable = false }
-            } else if count == 0 {
+            case .endOfStream:
                 sourceClosed = true
-            } else {
-                let code = cln_errno()
-                if code == EAGAIN {
-                    sourceReadable = false
-                } else if code != EINTR {
-                    return .failure(.source("read", code))
-                }
+            case .wouldBlock:
+                sourceReadable = false
+            case .failed(let code):
+                return .failure(.source("read", code))
             }
         }
         return finish(sink: sink, pipes: pipes, peerFinished: peerFinished, transfer)
@@ -145,17 +140,17 @@ struct Flow {
     /// flow went back to copying, false when it must wait (source drained, sink full, or EOF).
     private mutating func splice(from source: Int32, to sink: Int32, transfer: inout Transfer,
                                  pipes: PipePool) -> Result<Bool, Failure> {
-        let flags = cln_SPLICE_F_MOVE | cln_SPLICE_F_NONBLOCK
         var transferTurnedSmall = false
         while true {
             if pipe!.count > 0 {
                 guard sinkWritable else { return .success(false) }
-                let written = cln_splice(pipe!.readFD, sink, pipe!.count, flags)
-                if written < 0 {
-                    let code = cln_errno()
-                    guard Self.wouldBlock(code) else { return .failure(.sink("splice out", code)) }
+                let written: Int
+                switch SocketIO.splice(from: pipe!.readFD, to: sink, count: pipe!.count) {
+                case .done(let count): written = count
+                case .wouldBlock, .endOfStream:
                     sinkWritable = false
                     return .success(false)
+                case .failed(let code): return .failure(.sink("splice out", code))
                 }
                 pipe!.count -= written
                 transfer.written += written
@@ -179,23 +174,20 @@ struct Flow {
                 wantsSplice = true
                 return .success(false)
             }
-            let count = cln_splice(source, pipe!.writeFD, BufferPool.blockSize, flags)
-            if count > 0 {
+            switch SocketIO.splice(from: source, to: pipe!.writeFD, count: BufferPool.blockSize) {
+            case .done(let count):
                 transfer.read += count
                 transfer.spliced += count
                 pipe!.count += count
                 if count < BufferPool.blockSize && !sourceHungUp { sourceReadable = false }
                 transferTurnedSmall = count < Self.spliceThreshold
-            } else if count == 0 {
+            case .endOfStream:
                 sourceClosed = true
-            } else {
-                let code = cln_errno()
+            case .wouldBlock:
                 // The pipe is empty here, so "would block" is about the source.
-                if code == EAGAIN {
-                    sourceReadable = false
-                } else if code != EINTR {
-                    return .failure(.source("splice in", code))
-                }
+                sourceReadable = false
+            case .failed(let code):
+                return .failure(.source("splice in", code))
             }
         }
     }
