@@ -234,41 +234,48 @@ final class RelayEngine: SessionEngine {
 
     private func relay(_ slot: Int32) {
         let session = sessions.pointer(slot)
-        let client = session.pointee.client, server = session.pointee.server
-        let backend = Int(session.pointee.backend)
-
-        switch session.pointee.up.pump(from: client, to: server, buffers: buffers, pipes: pipes,
-                                       peerFinished: session.pointee.down.sinkShut) {
-        case .success(let transfer):
-            if transfer.read > 0 {
-                context.counters.frontend.bytesIn &+= UInt64(transfer.read)
-                context.counters.backends[backend].bytesIn &+= UInt64(transfer.read)
-                session.pointee.clientSeen = context.loop.now
-                context.dirty = true
-            }
-            if transfer.written > 0 { session.pointee.serverSeen = context.loop.now }
-        case .failure(let failure):
-            countAbort(backend, byServer: failure.end == .sink)
-            closeSession(slot)
-            return
-        }
-        switch session.pointee.down.pump(from: server, to: client, buffers: buffers, pipes: pipes,
-                                         peerFinished: session.pointee.up.sinkShut) {
-        case .success(let transfer):
-            if transfer.read > 0 {
-                context.counters.frontend.bytesOut &+= UInt64(transfer.read)
-                context.counters.backends[backend].bytesOut &+= UInt64(transfer.read)
-                session.pointee.serverSeen = context.loop.now
-                context.dirty = true
-            }
-            if transfer.written > 0 { session.pointee.clientSeen = context.loop.now }
-        case .failure(let failure):
-            countAbort(backend, byServer: failure.end == .source)
-            closeSession(slot)
-            return
-        }
+        guard pump(up: true, session, slot), pump(up: false, session, slot) else { return }
         if session.pointee.up.sinkShut && session.pointee.down.sinkShut {
             closeSession(slot, abortServer: false)
+        }
+    }
+
+    /// Moves one direction's bytes (`up`: client → server) and accounts for them; false when a
+    /// failure ended the session.
+    @inline(__always)
+    private func pump(up: Bool, _ session: UnsafeMutablePointer<RelaySession>, _ slot: Int32) -> Bool {
+        let client = session.pointee.client, server = session.pointee.server
+        let result = up
+            ? session.pointee.up.pump(from: client, to: server, buffers: buffers, pipes: pipes,
+                                      peerFinished: session.pointee.down.sinkShut)
+            : session.pointee.down.pump(from: server, to: client, buffers: buffers, pipes: pipes,
+                                        peerFinished: session.pointee.up.sinkShut)
+        let backend = Int(session.pointee.backend)
+        switch result {
+        case .success(let transfer):
+            let now = context.loop.now
+            if transfer.read > 0 {
+                let bytes = UInt64(transfer.read)
+                if up {
+                    context.counters.frontend.bytesIn &+= bytes
+                    context.counters.backends[backend].bytesIn &+= bytes
+                    session.pointee.clientSeen = now
+                } else {
+                    context.counters.frontend.bytesOut &+= bytes
+                    context.counters.backends[backend].bytesOut &+= bytes
+                    session.pointee.serverSeen = now
+                }
+                context.dirty = true
+            }
+            if transfer.written > 0 {
+                if up { session.pointee.serverSeen = now } else { session.pointee.clientSeen = now }
+            }
+            return true
+        case .failure(let failure):
+            // The server aborted when the failing socket was its own: the sink going up, the source coming down.
+            countAbort(backend, byServer: (failure.end == .sink) == up)
+            closeSession(slot)
+            return false
         }
     }
 
