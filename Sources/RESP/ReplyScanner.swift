@@ -175,7 +175,11 @@ public struct ReplyScanner: Sendable {
             guard line.count == 1, bytes[line.lowerBound] == UInt8(ascii: "t") || bytes[line.lowerBound] == UInt8(ascii: "f")
             else { throw .malformed("boolean is not t or f") }
         case UInt8(ascii: ","):
-            guard !line.isEmpty else { throw .malformed("invalid double") }
+            // The same test as RESPReader's (the text of a double is at most 64 bytes, and short
+            // strings do not allocate), so both agree on every input.
+            guard !line.isEmpty, line.count <= 64,
+                  Double(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[line]), as: UTF8.self)) != nil
+            else { throw .malformed("invalid double") }
         case UInt8(ascii: "("):
             let digits = line.lowerBound + (line.count > 0 && bytes[line.lowerBound] == UInt8(ascii: "-") ? 1 : 0)
             guard digits < line.upperBound, (digits..<line.upperBound).allSatisfy({ bytes[$0] &- 0x30 < 10 }) else {

@@ -217,3 +217,20 @@ import Testing
 private func latin1(_ text: String) -> [UInt8] {
     text.unicodeScalars.map { UInt8($0.value) }
 }
+
+extension ReplyScannerTests {
+    /// Found by FuzzReplyScanner (Fuzz/Reproducers/reply-scanner-accepts-invalid-double): a RESP3
+    /// double is checked as RESPReader checks it.
+    @Test(arguments: [",m\r\n", ",1e\r\n", ",--1\r\n", ",1.5.2\r\n", ",\(String(repeating: "1", count: 65))\r\n"])
+    func invalidDoublesAreMalformed(reply: String) {
+        var scanner = ReplyScanner()
+        #expect(throws: RESPError.self) { try Array(reply.utf8).withUnsafeBytes { try scanner.scan($0) } }
+    }
+
+    @Test(arguments: [",1.5\r\n", ",-0\r\n", ",inf\r\n", ",-inf\r\n", ",nan\r\n", ",1e300\r\n", ",3.14159265358979\r\n"])
+    func validDoublesAreScanned(reply: String) throws {
+        var scanner = ReplyScanner()
+        let scanned = try Array(reply.utf8).withUnsafeBytes { try scanner.scan($0) }
+        #expect(scanned?.length == reply.utf8.count)
+    }
+}
