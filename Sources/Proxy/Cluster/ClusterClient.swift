@@ -15,9 +15,11 @@ final class ClusterClient {
     /// The oldest request without a reply written to ``output``, and the next request's number.
     var headSequence: UInt32 = 0
     var nextSequence: UInt32 = 0
-    /// Replies that came before those of earlier requests (another master was faster): kept until
-    /// their turn. Only clients that pipeline across masters ever use it.
-    var early: [UInt32: [UInt8]] = [:]
+    /// Replies that came before those of earlier requests (another master was faster), parked in
+    /// one buffer until their turn: only clients that pipeline across masters use it, and once
+    /// grown it allocates nothing.
+    private var parked = ByteQueue()
+    private var parkedReplies: [(sequence: UInt32, offset: Int, length: Int)] = []
     /// The socket has more to read than was read (edge-triggered: until EAGAIN).
     var readable = true
     var writable = true
@@ -54,6 +56,7 @@ final class ClusterClient {
     deinit {
         input.release()
         output.release()
+        parked.release()
     }
 
     var pendingReplies: Int { Int(nextSequence &- headSequence) }
@@ -65,21 +68,26 @@ final class ClusterClient {
     /// pending one (with any early replies that were waiting behind it), kept otherwise.
     func deliver(_ sequence: UInt32, _ reply: UnsafeRawBufferPointer) {
         guard sequence == headSequence else {
-            early[sequence] = Array(reply)
+            // Nothing is consumed from `parked` until it empties, so offsets stay valid.
+            parkedReplies.append((sequence, parked.count, reply.count))
+            parked.append(reply)
             return
         }
         output.append(reply)
         headSequence &+= 1
-        while !early.isEmpty, let next = early.removeValue(forKey: headSequence) {
-            output.append(next)
+        while !parkedReplies.isEmpty, let index = parkedReplies.firstIndex(where: { $0.sequence == headSequence }) {
+            let entry = parkedReplies.remove(at: index)
+            output.append(UnsafeRawBufferPointer(rebasing: parked.bytes[entry.offset..<entry.offset + entry.length]))
             headSequence &+= 1
         }
+        if parkedReplies.isEmpty { parked.removeAll() }
     }
 
     /// Frees the input and output blocks when nothing waits in them.
     func releaseIdleBuffers() {
         if input.isEmpty { input.release() }
         if output.isEmpty { output.release() }
+        if parkedReplies.isEmpty { parked.release() }
     }
 
     /// Writes what waits; false when the connection failed.
