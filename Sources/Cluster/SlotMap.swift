@@ -158,3 +158,19 @@ public enum SlotMapError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Same as ``message``.
     public var description: String { message }
 }
+
+extension SlotMap {
+    /// Where each slot goes and which replicas each master has, whatever order the shards were
+    /// listed in (every node lists them in its own order) and leaving out node health and ids:
+    /// two maps with the same layout route every command alike, so a refresh that reads the
+    /// same layout changes nothing.
+    public var layout: [String] {
+        let served = ranges.map { range in
+            let shard = masters[range.shard]
+            return "\(range.slots.lowerBound)-\(range.slots.upperBound) \(shard.master.address)"
+                + " replicas \(shard.replicas.map(\.address).sorted().joined(separator: ","))"
+        }
+        let idle = masters.filter { $0.slots.isEmpty }.map { "no slots \($0.master.address)" }.sorted()
+        return served + idle
+    }
+}

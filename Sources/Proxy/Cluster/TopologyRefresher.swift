@@ -91,7 +91,7 @@ final class TopologyRefresher: Sendable {
             if maps.isEmpty { logger.warning("no node answered CLUSTER SHARDS", metadata: ["event": "topology_unknown"]) }
             return
         }
-        if previous?.slotMap != map || previous == nil {
+        if previous?.slotMap.layout != map.layout {
             let view = ClusterView(slotMap: map, router: router, serverVersion: version, refreshedAt: MonotonicClock.now())
             state.withLock { $0.view = view }
             logger.info("slot map updated", metadata: [
@@ -120,13 +120,14 @@ final class TopologyRefresher: Sendable {
         return Array(replies.dropFirst())
     }
 
-    /// The map most nodes gave (the first one on a tie): a node that has not yet heard of a
-    /// failover, or sits on the minority side of a partition, is outvoted.
+    /// The map most nodes gave (the first one on a tie), compared by ``SlotMap/layout``: a node
+    /// that has not yet heard of a failover, or sits on the minority side of a partition, is outvoted.
     static func majority(_ maps: [SlotMap]) -> SlotMap? {
         var best: SlotMap?
         var bestVotes = 0
-        for map in maps {
-            let votes = maps.filter { $0 == map }.count
+        let layouts = maps.map(\.layout)
+        for (map, layout) in zip(maps, layouts) {
+            let votes = layouts.filter { $0 == layout }.count
             if votes > bestVotes {
                 best = map
                 bestVotes = votes
