@@ -60,11 +60,11 @@ final class BackendLink {
     var generation: UInt32 = 0
     var state = State.idle
     /// Requests not yet answered: the first `written` bytes are on the wire, the rest wait.
-    var stream = ByteQueue()
+    var stream: ByteQueue
     var written = 0
     var waiters: [Waiter] = []
     var firstWaiter = 0
-    var input = ByteQueue()
+    var input: ByteQueue
     var scanner = ReplyScanner()
     /// The checks show this master DOWN: requests for it are refused instead of sent.
     var failed = false
@@ -78,7 +78,10 @@ final class BackendLink {
     /// Counted per link and summed per master when published.
     var counters = MasterCounters()
 
-    init(index: Int32, host: String, port: UInt16, address: SocketAddress, resp3: Bool, handshake: [[UInt8]]) {
+    init(index: Int32, host: String, port: UInt16, address: SocketAddress, resp3: Bool, handshake: [[UInt8]],
+         pool: BlockPool) {
+        stream = ByteQueue(pool: pool)
+        input = ByteQueue(pool: pool)
         self.index = index
         self.resp3 = resp3
         self.handshake = handshake
@@ -128,12 +131,10 @@ final class BackendLink {
         state = .idle
         generation = EpollToken.next(generation)
         stream.removeAll()
-        stream.shrink(above: 1 << 20)
         written = 0
         waiters.removeAll(keepingCapacity: true)
         firstWaiter = 0
         input.removeAll()
-        input.shrink(above: 1 << 20)
         scanner.reset()
         writable = false
     }

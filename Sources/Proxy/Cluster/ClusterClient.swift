@@ -10,36 +10,35 @@ final class ClusterClient {
     let generation: UInt32
     var parser = RequestParser()
     var state: ClientState
-    var input = ByteQueue()
-    var output = ByteQueue()
+    var input: ByteQueue
+    var output: ByteQueue
     /// The oldest request without a reply written to ``output``, and the next request's number.
     var headSequence: UInt32 = 0
     var nextSequence: UInt32 = 0
     /// Replies that came before those of earlier requests (another master was faster), parked in
     /// one buffer until their turn: only clients that pipeline across masters use it, and once
     /// grown it allocates nothing.
-    private var parked = ByteQueue()
+    private var parked: ByteQueue
     private var parkedReplies: [(sequence: UInt32, offset: Int, length: Int)] = []
     /// The socket has more to read than was read (edge-triggered: until EAGAIN).
     var readable = true
     var writable = true
     /// No more reading: the client closed its side, sent QUIT, or broke the protocol.
     var finished = false
-    /// Reading paused because too many replies are pending (backpressure).
+    /// Reading paused because too many replies are pending (backpressure), or until the first slot map.
     var paused = false
+    /// Requests arrived before Ferry had a slot map: they wait for it (``ClusterEngine/firstMapWait``).
+    var waitingForMap = false
     var clientSeen: UInt64
     var serverSeen: UInt64
     let connectedAt: UInt64
-    /// The address the client connected to (the VIP, when it came through the VIP), for CLUSTER SLOTS.
-    let localHost: String
-    let localPort: UInt16
-    /// The client's and the local address as `CLIENT INFO` prints them, made once.
-    let peerBytes: [UInt8]
-    let localBytes: [UInt8]
     var flushQueued = false
 
     init(fd: Int32, slot: Int32, generation: UInt32, state: ClientState, now: UInt64,
-         localHost: String, localPort: UInt16, peer: String, local: String) {
+         pool: BlockPool) {
+        input = ByteQueue(pool: pool)
+        output = ByteQueue(pool: pool)
+        parked = ByteQueue(pool: pool)
         self.fd = fd
         self.slot = slot
         self.generation = generation
@@ -47,10 +46,6 @@ final class ClusterClient {
         clientSeen = now
         serverSeen = now
         connectedAt = now
-        self.localHost = localHost
-        self.localPort = localPort
-        peerBytes = Array(peer.utf8)
-        localBytes = Array(local.utf8)
     }
 
     deinit {
@@ -60,6 +55,11 @@ final class ClusterClient {
     }
 
     var pendingReplies: Int { Int(nextSequence &- headSequence) }
+
+    /// The address the client connected to (the VIP, when it came through the VIP), for CLUSTER
+    /// SLOTS and CLIENT INFO: asked of the socket when needed, not kept for every client.
+    var localAddress: SocketAddress? { TCPSocket.localAddress(fd) }
+    var peerAddress: SocketAddress? { TCPSocket.peerAddress(fd) }
 
     /// Every request has its reply written out: a finished client can be closed.
     var drained: Bool { pendingReplies == 0 && output.isEmpty }
@@ -83,13 +83,6 @@ final class ClusterClient {
         if parkedReplies.isEmpty { parked.removeAll() }
     }
 
-    /// Frees the input and output blocks when nothing waits in them.
-    func releaseIdleBuffers() {
-        if input.isEmpty { input.release() }
-        if output.isEmpty { output.release() }
-        if parkedReplies.isEmpty { parked.release() }
-    }
-
     /// Writes what waits; false when the connection failed.
     func flush() -> Bool {
         while !output.isEmpty && writable {
@@ -100,7 +93,6 @@ final class ClusterClient {
             case .failed: return false
             }
         }
-        output.shrink(above: 1 << 20)
         return true
     }
 }

@@ -43,8 +43,11 @@ extension ClusterEngine {
     private func answerLocally(_ client: ClusterClient) -> Bool {
         scratch.removeAll(keepingCapacity: true)
         localContext.descriptor = client.fd
-        localContext.clientAddress = client.peerBytes
-        localContext.localAddress = client.localBytes
+        if arguments.count > 1 && arguments.matches(0, "client") {
+            // Only CLIENT INFO prints them.
+            localContext.clientAddress = Array((client.peerAddress?.description ?? "?").utf8)
+            localContext.localAddress = Array((client.localAddress?.description ?? "?").utf8)
+        }
         localContext.ageSeconds = Int64((context.loop.now &- client.connectedAt) / 1_000_000_000)
         switch LocalCommands.answer(arguments, state: &client.state, context: localContext, into: &scratch) {
         case .replied:
@@ -62,7 +65,8 @@ extension ClusterEngine {
             // Ferry reads from masters; a client that asks for replica reads still gets correct data.
             scratch.append(contentsOf: "+OK\r\n".utf8)
         } else if arguments.count == 2 && arguments.matches(0, "cluster") {
-            let cluster = OneNodeCluster(host: client.localHost, port: client.localPort)
+            let local = client.localAddress
+            let cluster = OneNodeCluster(host: local?.host ?? "127.0.0.1", port: local?.port ?? 0)
             if arguments.matches(1, "slots") {
                 scratch = cluster.slots(resp3: resp3)
             } else if arguments.matches(1, "shards") {

@@ -85,7 +85,9 @@ extension ClusterEngine {
                 context.counters.frontend.bytesOut &+= UInt64(count)
                 guard processReplies(link) else { return }
             case .endOfStream: return failLink(link, .closed)
-            case .wouldBlock: return
+            case .wouldBlock:
+                link.input.releaseIfEmpty()
+                return
             case .failed: return failLink(link, .lost)
             }
         }
@@ -131,7 +133,6 @@ extension ClusterEngine {
             }
             link.input.consume(scanned.length)
         }
-        link.input.shrink(above: 1 << 20)
         return true
     }
 

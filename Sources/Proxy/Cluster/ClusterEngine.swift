@@ -26,6 +26,8 @@ final class ClusterEngine: SessionEngine {
     private var nextMaster = 0
     private var nextClientID: UInt64 = 0
     var arguments = CommandArguments()
+    /// The blocks clients and links hold while bytes wait in them.
+    let blocks = BlockPool()
     var scratch: [UInt8] = []
     var localContext: LocalContext
     var linksToFlush: [Int32] = []
@@ -48,6 +50,12 @@ final class ClusterEngine: SessionEngine {
         if let view { install(view) }
     }
 
+    deinit {
+        // Clients and links give their blocks back to `blocks`, which must still be there.
+        clients.removeAll()
+        links.removeAll()
+    }
+
     // MARK: Topology
 
     /// Adopts a new slot map: links for its masters (existing connections are kept), and each
@@ -61,6 +69,11 @@ final class ClusterEngine: SessionEngine {
             slotLinks[slot] = shard >= 0 ? masterLinks[shard] : -1
         }
         masterLinks.removeAll { $0 < 0 }
+        // Clients that connected before the first map waited for it: serve them now.
+        for case let client? in clients where client.waitingForMap {
+            client.waitingForMap = false
+            readRequests(client)
+        }
     }
 
     /// The (RESP2) link to `host:port`, made on first use; nil when the address does not parse.
@@ -70,7 +83,7 @@ final class ClusterEngine: SessionEngine {
         guard let address = SocketAddress(host: host, port: port) else { return nil }
         let index = Int32(links.count)
         links.append(BackendLink(index: index, host: host, port: port, address: address, resp3: false,
-                                 handshake: settings.handshake(resp3: false)))
+                                 handshake: settings.handshake(resp3: false), pool: blocks))
         links[Int(index)].failed = failedServers.contains(name)
         resp3Twin.append(-1)
         linkByName[name] = index
@@ -109,7 +122,7 @@ final class ClusterEngine: SessionEngine {
     private func addLink(like model: BackendLink, resp3: Bool) -> Int32 {
         let index = Int32(links.count)
         let link = BackendLink(index: index, host: model.host, port: model.port, address: model.address, resp3: resp3,
-                               handshake: settings.handshake(resp3: resp3))
+                               handshake: settings.handshake(resp3: resp3), pool: blocks)
         link.failed = model.failed
         links.append(link)
         resp3Twin.append(-1)
@@ -135,12 +148,9 @@ final class ClusterEngine: SessionEngine {
             generations.append(0)
         }
         nextClientID += 1
-        let local = TCPSocket.localAddress(fd)
         let client = ClusterClient(
             fd: fd, slot: slot, generation: generations[Int(slot)],
-            state: ClientState(id: nextClientID, authenticator: settings.authenticator), now: context.loop.now,
-            localHost: local?.host ?? "127.0.0.1", localPort: local?.port ?? 0,
-            peer: TCPSocket.peerAddress(fd)?.description ?? "?", local: local?.description ?? "?")
+            state: ClientState(id: nextClientID, authenticator: settings.authenticator), now: context.loop.now, pool: blocks)
         clients[Int(slot)] = client
         do {
             try context.watch(fd, EpollToken(kind: TokenKind.client, slot: slot, generation: client.generation))
@@ -206,13 +216,15 @@ final class ClusterEngine: SessionEngine {
 
     func sweep(now: UInt64) {
         for case let client? in clients {
+            if client.waitingForMap && now &- client.connectedAt >= Self.firstMapWait {
+                client.waitingForMap = false
+                readRequests(client)
+            }
             let activity: IdlePolicy.Activity = client.finished && client.drained ? .refused : .open(halfClosed: false)
             if let expiry = settings.timeouts.expiry(activity, clientSeen: client.clientSeen, serverSeen: client.serverSeen, now: now),
                expiry != .serverIdle || client.pendingReplies == 0 {
                 logger.debug("closing session", metadata: ["reason": "\(expiry.rawValue)"])
                 closeClient(client)
-            } else if now &- client.clientSeen > Self.idleRelease && now &- client.serverSeen > Self.idleRelease {
-                client.releaseIdleBuffers()
             }
         }
         for link in links {
@@ -223,9 +235,8 @@ final class ClusterEngine: SessionEngine {
         flushPending()
     }
 
-    /// A client quiet this long gives its buffers back: 10,000 idle clients hold no buffers, while
-    /// a busy one keeps its own and allocates nothing per request.
-    static let idleRelease: UInt64 = 1_000_000_000
+    /// How long a client's requests wait for the first slot map before they are answered CLUSTERDOWN.
+    static let firstMapWait: UInt64 = 2_000_000_000
 
     // MARK: Clients
 
@@ -243,8 +254,10 @@ final class ClusterEngine: SessionEngine {
                 context.counters.frontend.bytesIn &+= UInt64(count)
             case .endOfStream:
                 client.finished = true  // FIN: answer what was asked, then close
+                client.input.releaseIfEmpty()
             case .wouldBlock:
                 client.readable = false
+                client.input.releaseIfEmpty()
             case .failed:
                 closeClient(client)
                 return
@@ -255,6 +268,13 @@ final class ClusterEngine: SessionEngine {
     /// Parses and dispatches every complete request already read.
     private func runBufferedRequests(_ client: ClusterClient) {
         client.paused = false
+        if view == nil && context.loop.now &- client.connectedAt < Self.firstMapWait {
+            // Ferry has just started and has not read the slot map yet: the requests wait for it
+            // (at most `firstMapWait`) rather than fail.
+            client.waitingForMap = !client.input.isEmpty
+            if client.waitingForMap { client.paused = true }
+            return
+        }
         while !client.finished && !client.input.isEmpty {
             if client.pendingReplies >= settings.maxPendingReplies || client.output.count >= settings.maxUnreadReplyBytes {
                 client.paused = true
