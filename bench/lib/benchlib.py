@@ -669,6 +669,13 @@ def machine() -> dict[str, str]:
     }
 
 
+def nice_n(value: float, floor: int) -> int:
+    """Rounds to two significant digits, at least `floor`."""
+    value = max(float(floor), value)
+    digits = len(str(int(value))) - 2
+    return int(round(value / 10 ** digits) * 10 ** digits) if digits > 0 else int(value)
+
+
 def markdown_table(header: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
     right = right if right is not None else set(range(1, len(header)))
     widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
