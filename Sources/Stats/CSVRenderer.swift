@@ -5,6 +5,17 @@ import Proxy
 /// meaning is the same and left empty where Ferry has no such thing (queues, HTTP codes); Ferry's
 /// own facts follow in `ferry_*` columns. Rows: `ferry,FRONTEND`, one `redis,<address>` per server,
 /// `redis,BACKEND`. VRRP is not in the CSV (HAProxy has no such rows): see `;json` and `/metrics`.
+///
+/// cluster mode appends, as HAProxy appends a proxy's rows: one `cluster,<host:port>` row per master
+/// (`type` 2, `iid` 3, `sid` = position + 1, `addr`) and a `cluster,BACKEND` row adding them up
+/// (`type` 1). Commands go in HAProxy's request columns: `req_tot` (frontend: received; master: sent
+/// to it), and on the frontend `req_rate` / `req_rate_max` (commands per second over the last second,
+/// highest since start); they stay empty in tcp mode, which does not parse commands. Ferry's columns:
+/// `ferry_latency_p50_us` / `_p99_us` (frontend; the upper bound of the power-of-two bucket, empty
+/// before any command), `ferry_moved`, `ferry_asked`, `ferry_tryagain`, `ferry_errors`,
+/// `ferry_in_flight`, `ferry_connects`, `ferry_slots` (master: slots it serves; `cluster,BACKEND`:
+/// slots covered), `ferry_slot_ranges` (master: `0-5460 10923`), `ferry_slot_map_age` (seconds
+/// since the slot map was read; empty before the first map).
 public enum CSVRenderer {
     /// HAProxy 2.6's first columns, positions 0...82.
     public static let haproxyColumns = [
@@ -24,12 +35,15 @@ public enum CSVRenderer {
     public static let ferryColumns = [
         "ferry_role", "ferry_admin_state", "ferry_routable", "ferry_state", "ferry_sessions_shut_down",
         "ferry_no_backend", "ferry_accept_errors", "ferry_check_duration_us", "ferry_out_of_resources",
+        // cluster mode
+        "ferry_latency_p50_us", "ferry_latency_p99_us", "ferry_moved", "ferry_asked", "ferry_tryagain", "ferry_errors",
+        "ferry_in_flight", "ferry_connects", "ferry_slots", "ferry_slot_ranges", "ferry_slot_map_age",
     ]
 
     public static var columns: [String] { haproxyColumns + ferryColumns }
 
-    /// The proxy names in the `pxname` column.
-    public static let frontendName = "ferry", backendName = "redis"
+    /// The proxy names in the `pxname` column (`cluster`: cluster mode's masters).
+    public static let frontendName = "ferry", backendName = "redis", clusterName = "cluster"
 
     public static func render(_ snapshot: StatsSnapshot) -> String {
         var out = "# " + columns.joined(separator: ",") + ",\n"
@@ -46,8 +60,9 @@ public enum CSVRenderer {
         let rate = String(Int(snapshot.history.currentSessionRate.rounded()))
         let rateMax = String(Int(snapshot.history.maxSessionRate.rounded()))
         var result: [[String: String]] = []
+        let cluster = snapshot.cluster
 
-        result.append([
+        var frontendRow: [String: String] = [
             "pxname": frontendName, "svname": "FRONTEND",
             "scur": String(proxy.sessionsCurrent), "smax": String(proxy.sessionsMax), "slim": String(proxy.sessionsLimit),
             "stot": String(proxy.frontend.sessionsTotal), "bin": String(proxy.frontend.bytesIn),
@@ -58,7 +73,16 @@ public enum CSVRenderer {
             "ferry_no_backend": String(proxy.frontend.noBackend),
             "ferry_out_of_resources": String(proxy.frontend.outOfResources),
             "ferry_accept_errors": String(proxy.frontend.acceptErrors),
-        ])
+        ]
+        if cluster != nil {
+            let latency = proxy.frontend.latency
+            frontendRow["req_tot"] = String(proxy.frontend.commands)
+            frontendRow["req_rate"] = String(Int(snapshot.history.currentCommandRate.rounded()))
+            frontendRow["req_rate_max"] = String(Int(snapshot.history.maxCommandRate.rounded()))
+            frontendRow["ferry_latency_p50_us"] = latency.quantileMicroseconds(0.5).map { String($0) } ?? ""
+            frontendRow["ferry_latency_p99_us"] = latency.quantileMicroseconds(0.99).map { String($0) } ?? ""
+        }
+        result.append(frontendRow)
 
         let total = snapshot.backendTotals
         for (index, backend) in proxy.backends.enumerated() {
@@ -107,7 +131,35 @@ public enum CSVRenderer {
             "ferry_no_backend": String(proxy.frontend.noBackend),
             "ferry_out_of_resources": String(proxy.frontend.outOfResources),
         ])
+        if let cluster { result += clusterRows(cluster, snapshot) }
         return result
+    }
+
+    /// cluster mode: one row per master, then their sum.
+    private static func clusterRows(_ cluster: ClusterStats, _ snapshot: StatsSnapshot) -> [[String: String]] {
+        let pid = String(snapshot.pid)
+        func counterColumns(_ counters: MasterCounters) -> [String: String] {
+            ["req_tot": String(counters.commands), "ferry_moved": String(counters.moved),
+             "ferry_asked": String(counters.asked), "ferry_tryagain": String(counters.tryAgain),
+             "ferry_errors": String(counters.errors), "ferry_in_flight": String(counters.inFlight),
+             "ferry_connects": String(counters.connects)]
+        }
+        var rows: [[String: String]] = cluster.masters.enumerated().map { index, master in
+            counterColumns(master.counters).merging([
+                "pxname": clusterName, "svname": master.name, "pid": pid, "iid": "3", "sid": String(index + 1),
+                "type": "2", "addr": master.name, "mode": "tcp", "ferry_slots": String(master.slots),
+                "ferry_slot_ranges": cluster.rangeList(of: master.name),
+            ]) { $1 }
+        }
+        var backend = counterColumns(cluster.totals).merging([
+            "pxname": clusterName, "svname": "BACKEND", "pid": pid, "iid": "3", "sid": "0", "type": "1", "mode": "tcp",
+            "ferry_slots": String(cluster.coveredSlots),
+        ]) { $1 }
+        if let map = cluster.slotMap {
+            backend["ferry_slot_map_age"] = String(snapshot.slotMapAge(map).components.seconds)
+        }
+        rows.append(backend)
+        return rows
     }
 
     /// RFC 4180 quoting for values with a comma, quote or line break (check details come from the network).

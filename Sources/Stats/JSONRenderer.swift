@@ -1,6 +1,9 @@
 import Foundation
 
 /// `/stats;json`: the ``StatsDocument`` of a snapshot, keys sorted so the output is stable.
+/// Schema `ferry-stats/1`; cluster mode's fields (`frontend.commands`, `command_rate`,
+/// `command_rate_max`, `latency_p50_us`, `latency_p99_us`, `cluster`, `history.command_rate`) are
+/// additions, documented on ``StatsDocument``.
 public enum JSONRenderer {
     public static func render(_ snapshot: StatsSnapshot) -> String {
         let encoder = JSONEncoder()

@@ -1,7 +1,7 @@
 /// A writer for Prometheus' text exposition format 0.0.4: one `# HELP` and `# TYPE` line per
 /// family, its samples right after, label values and help text escaped as the format requires.
 struct PrometheusExposition {
-    enum Kind: String { case counter, gauge }
+    enum Kind: String { case counter, gauge, histogram }
 
     /// A sample's value: integers print exactly, doubles in Prometheus' spelling (`+Inf`, `NaN`).
     enum Value {
@@ -23,9 +23,12 @@ struct PrometheusExposition {
     }
 
     struct Sample {
+        /// Appended to the family's name: `_bucket` for a histogram's buckets, else empty.
+        var suffix: String
         var labels: [(String, String)]
         var value: Value
-        init(_ labels: [(String, String)], _ value: Value) {
+        init(_ labels: [(String, String)], _ value: Value, suffix: String = "") {
+            self.suffix = suffix
             self.labels = labels
             self.value = value
         }
@@ -42,12 +45,28 @@ struct PrometheusExposition {
         precondition(kind != .counter || name.hasSuffix("_total"), "counter \(name) must end in _total")
         text += "# HELP \(name) \(Self.escapeHelp(help))\n# TYPE \(name) \(kind.rawValue)\n"
         for sample in samples {
-            text += name
+            text += name + sample.suffix
             if !sample.labels.isEmpty {
                 text += "{" + sample.labels.map { "\($0.0)=\"\(Self.escapeLabelValue($0.1))\"" }.joined(separator: ",") + "}"
             }
             text += " " + sample.value.text + "\n"
         }
+    }
+
+    /// A histogram without `_sum` (and so without `_count`, which OpenMetrics allows only next to a
+    /// `_sum`): cumulative `_bucket{le="…"}` samples in increasing order, ending with `le="+Inf"`.
+    /// Both formats allow it: 0.0.4 requires only the `+Inf` bucket; OpenMetrics says a histogram
+    /// MUST have buckets and SHOULD have a sum. `bounds[i]` is bucket `i`'s upper bound (`nil`:
+    /// +Inf, only last); `counts[i]` what it alone holds.
+    mutating func histogram(_ name: String, help: String, labels: [(String, String)] = [],
+                            bounds: [Double?], counts: [UInt64]) {
+        precondition(bounds.count == counts.count && bounds.last == .some(nil), "a histogram ends with +Inf")
+        var cumulative: UInt64 = 0
+        family(name, .histogram, help: help, zip(bounds, counts).map { bound, count in
+            cumulative &+= count
+            return Sample(labels + [("le", bound.map { Value.double($0).text } ?? "+Inf")], .uint(cumulative),
+                          suffix: "_bucket")
+        })
     }
 
     /// Label values: backslash, double quote and line feed are escaped.

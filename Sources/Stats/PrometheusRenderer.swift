@@ -3,6 +3,19 @@ import Proxy
 /// `/metrics`: Prometheus text exposition 0.0.4. Every name starts with `ferry_`; counters end in
 /// `_total`; servers are labelled `server="<address>"`, VRRP instances `instance="<name>"`.
 /// State sets (`ferry_backend_state`, ...) carry every possible value, 1 for the current one.
+///
+/// cluster mode adds (only then, like the VRRP families only with VRRP):
+/// - `ferry_frontend_commands_total` (counter), `ferry_frontend_command_rate` (gauge, per second);
+/// - `ferry_frontend_command_latency_seconds` (histogram): cumulative `_bucket{le}` at 2^i µs,
+///   i = 0…26 (1e-06 … 67.108864 s), then `+Inf`. A bucket counts latencies below its bound (measured
+///   in whole µs), so `le` is exact to 1 µs. No `_sum`: the proxy counts no latency sum, and without
+///   one OpenMetrics forbids `_count` too; `_bucket{le="+Inf"}` is the count. Both are allowed:
+///   0.0.4 requires only the `+Inf` bucket, OpenMetrics says a histogram SHOULD (not MUST) have a sum;
+/// - per master, labelled `master="<host:port>"`: `ferry_cluster_master_commands_total`,
+///   `_moved_total`, `_asked_total`, `_tryagain_total`, `_errors_total`, `_connects_total`
+///   (counters), `ferry_cluster_master_in_flight` and `ferry_cluster_master_slots` (gauges);
+/// - `ferry_cluster_slots_covered` (gauge; 0 before the first map) and
+///   `ferry_cluster_slot_map_age_seconds` (gauge; absent before the first map).
 public enum PrometheusRenderer {
     /// `text/plain; version=0.0.4`, what Prometheus expects for this format.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
@@ -123,6 +136,10 @@ public enum PrometheusRenderer {
             $0.status.lastCheck.map { .int($0.code.passed ? 1 : 0) }
         }
 
+        if let cluster = snapshot.cluster {
+            renderCluster(cluster, snapshot, into: &out)
+        }
+
         if !snapshot.vrrp.isEmpty {
             renderVRRP(snapshot, into: &out)
         }
@@ -146,6 +163,56 @@ public enum PrometheusRenderer {
         out.family("ferry_stats_admin_actions_total", .counter, help: "Admin actions carried out from the stats page.",
                    [Sample(.uint(http.adminActions))])
         return out.text
+    }
+
+    private static func renderCluster(_ cluster: ClusterStats, _ snapshot: StatsSnapshot,
+                                      into out: inout PrometheusExposition) {
+        typealias Sample = PrometheusExposition.Sample
+        let frontend = snapshot.proxy.frontend
+        out.family("ferry_frontend_commands_total", .counter,
+                   help: "Client commands received in cluster mode (Ferry's own answers included).",
+                   [Sample(.uint(frontend.commands))])
+        out.family("ferry_frontend_command_rate", .gauge, help: "Client commands per second over the last second.",
+                   [Sample(.double(snapshot.history.currentCommandRate))])
+        let buckets = frontend.latency.buckets
+        out.histogram("ferry_frontend_command_latency_seconds",
+                      help: "Command latency, from a request's arrival to its reply being queued for the client.",
+                      bounds: buckets.indices.map(LatencyHistogram.upperBoundSeconds), counts: buckets)
+
+        func perMaster(_ name: String, _ kind: PrometheusExposition.Kind, _ help: String,
+                       _ value: (ClusterStats.Master) -> PrometheusExposition.Value) {
+            out.family(name, kind, help: help, cluster.masters.map { Sample([("master", $0.name)], value($0)) })
+        }
+        perMaster("ferry_cluster_master_commands_total", .counter,
+                  "Client commands sent to the master (a redirected command counts again at its new master).") {
+            .uint($0.counters.commands)
+        }
+        perMaster("ferry_cluster_master_moved_total", .counter, "MOVED replies from the master that Ferry followed.") {
+            .uint($0.counters.moved)
+        }
+        perMaster("ferry_cluster_master_asked_total", .counter, "ASK replies from the master that Ferry followed.") {
+            .uint($0.counters.asked)
+        }
+        perMaster("ferry_cluster_master_tryagain_total", .counter, "TRYAGAIN replies from the master that Ferry retried.") {
+            .uint($0.counters.tryAgain)
+        }
+        perMaster("ferry_cluster_master_errors_total", .counter,
+                  "Commands for the master answered with an error of Ferry's (connect failed, connection lost).") {
+            .uint($0.counters.errors)
+        }
+        perMaster("ferry_cluster_master_connects_total", .counter, "Connections opened to the master.") {
+            .uint($0.counters.connects)
+        }
+        perMaster("ferry_cluster_master_in_flight", .gauge, "Commands sent to the master and not yet answered.") {
+            .int(Int64($0.counters.inFlight))
+        }
+        perMaster("ferry_cluster_master_slots", .gauge, "Slots the slot map gives the master.") { .int(Int64($0.slots)) }
+        out.family("ferry_cluster_slots_covered", .gauge, help: "Slots with a master in the slot map (16384 = all).",
+                   [Sample(.int(Int64(cluster.coveredSlots)))])
+        if let map = cluster.slotMap {
+            out.family("ferry_cluster_slot_map_age_seconds", .gauge, help: "Seconds since the slot map was read from the cluster.",
+                       [Sample(.double(StatsFormat.seconds(snapshot.slotMapAge(map))))])
+        }
     }
 
     private static func renderVRRP(_ snapshot: StatsSnapshot, into out: inout PrometheusExposition) {

@@ -3,8 +3,17 @@ import Proxy
 
 /// The `/stats;json` document, schema `ferry-stats/1`. Keys are snake_case; fields are only ever
 /// added within a schema version, never renamed or removed. Durations are seconds (Double)
-/// unless the name says `_ms`; counters are unsigned 64-bit integers; `null` means unknown.
-/// docs/stats.md documents every field.
+/// unless the name says `_ms` or `_us`; counters are unsigned 64-bit integers; `null` means unknown.
+/// README.md ("JSON") documents every field.
+///
+/// Added for cluster mode (all keys always present, so tcp-mode readers see only new keys):
+/// - `frontend.commands`, `command_rate`, `command_rate_max`: client commands received, per second
+///   over the last second, highest rate since start (0 in tcp mode, which does not parse commands);
+/// - `frontend.latency_p50_us`, `latency_p99_us`: command latency quantiles, the upper bound of a
+///   power-of-two microsecond bucket (accurate to a factor of two); `null` before the first command
+///   and in tcp mode;
+/// - `cluster`: `null` in tcp mode, else `masters` and `slot_map` (see ``Cluster``);
+/// - `history.command_rate`: one value per sample, like `history.session_rate`.
 public struct StatsDocument: Codable, Sendable, Equatable {
     public static let schemaName = "ferry-stats/1"
 
@@ -16,6 +25,8 @@ public struct StatsDocument: Codable, Sendable, Equatable {
     public var vrrp: [VRRPInstance]
     public var statsServer: StatsServerCounters
     public var history: History
+    /// cluster mode's masters and slot map; `null` in tcp mode.
+    @NullWhenAbsent public var cluster: Cluster?
 
     public struct Process: Codable, Sendable, Equatable {
         public var version: String
@@ -45,6 +56,15 @@ public struct StatsDocument: Codable, Sendable, Equatable {
         public var outOfResources: UInt64
         /// 64 KiB relay blocks held for slow receivers.
         public var pendingBlocks: Int
+        /// cluster mode: client commands received (Ferry's own answers included); 0 in tcp mode.
+        public var commands: UInt64
+        /// cluster mode: commands per second over the last second, and the highest seen since start.
+        public var commandRate: Double
+        public var commandRateMax: Double
+        /// cluster mode: the median and 99th percentile of command latency (arrival to reply queued),
+        /// in µs: the upper bound of the power-of-two bucket holding it. Null before any command.
+        @NullWhenAbsent public var latencyP50Us: UInt64?
+        @NullWhenAbsent public var latencyP99Us: UInt64?
     }
 
     public struct Check: Codable, Sendable, Equatable {
@@ -129,6 +149,50 @@ public struct StatsDocument: Codable, Sendable, Equatable {
         public var sessionRate: [Double]
         /// Per server index, one value per sample; null before the server's first check.
         public var checkLatencyMs: [[Double?]]
+        /// cluster mode: commands per second, one value per sample (zeros in tcp mode).
+        public var commandRate: [Double]
+    }
+
+    /// cluster mode: `{"masters": [...], "slot_map": {...} | null}`.
+    public struct Cluster: Codable, Sendable, Equatable {
+        /// Every master of the slot map and every master commands were sent to, sorted by host then port.
+        public var masters: [Master]
+        /// Null until the topology thread has read a map.
+        @NullWhenAbsent public var slotMap: SlotMap?
+    }
+
+    public struct Master: Codable, Sendable, Equatable {
+        /// `host:port` as CLUSTER SHARDS announced it.
+        public var name: String
+        /// Client commands sent to it (a redirected command counts again at its new master).
+        public var commands: UInt64
+        /// `MOVED`, `ASK`, `TRYAGAIN` replies Ferry followed.
+        public var moved: UInt64
+        public var asked: UInt64
+        public var tryAgain: UInt64
+        /// Commands answered with an error of Ferry's (connect failed, connection lost).
+        public var errors: UInt64
+        /// Connections opened to it.
+        public var connects: UInt64
+        /// Commands sent and not yet answered.
+        public var inFlight: Int
+        /// Slots the slot map gives it (0 if it is not in the map).
+        public var slots: Int
+    }
+
+    public struct SlotMap: Codable, Sendable, Equatable {
+        /// Slots with a master (16384 when the cluster is fully covered).
+        public var coveredSlots: Int
+        /// Seconds since the map was read from the cluster.
+        public var ageSeconds: Double
+        /// Contiguous ranges in slot order, both ends included.
+        public var ranges: [SlotRange]
+    }
+
+    public struct SlotRange: Codable, Sendable, Equatable {
+        public var first: Int
+        public var last: Int
+        public var master: String
     }
 }
 
@@ -167,7 +231,10 @@ extension StatsDocument {
             sessionRateMax: snapshot.history.maxSessionRate, bytesIn: proxy.frontend.bytesIn,
             bytesOut: proxy.frontend.bytesOut, noBackend: proxy.frontend.noBackend,
             acceptErrors: proxy.frontend.acceptErrors, outOfResources: proxy.frontend.outOfResources,
-            pendingBlocks: proxy.pendingBlocks)
+            pendingBlocks: proxy.pendingBlocks, commands: proxy.frontend.commands,
+            commandRate: snapshot.history.currentCommandRate, commandRateMax: snapshot.history.maxCommandRate,
+            latencyP50Us: proxy.frontend.latency.quantileMicroseconds(0.5),
+            latencyP99Us: proxy.frontend.latency.quantileMicroseconds(0.99))
         backends = proxy.backends.enumerated().map { index, backend in
             let status = backend.status, counters = backend.counters, state = ServerState(status)
             return Backend(
@@ -210,7 +277,21 @@ extension StatsDocument {
                 samples.map { sample in
                     server < sample.checkLatencies.count ? sample.checkLatencies[server].map { StatsFormat.seconds($0) * 1000 } : nil
                 }
-            })
+            },
+            commandRate: samples.map(\.commandRate))
+        cluster = snapshot.cluster.map { cluster in
+            Cluster(
+                masters: cluster.masters.map { master in
+                    let counters = master.counters
+                    return Master(name: master.name, commands: counters.commands, moved: counters.moved,
+                                  asked: counters.asked, tryAgain: counters.tryAgain, errors: counters.errors,
+                                  connects: counters.connects, inFlight: counters.inFlight, slots: master.slots)
+                },
+                slotMap: cluster.slotMap.map { map in
+                    SlotMap(coveredSlots: map.coveredSlots, ageSeconds: StatsFormat.seconds(snapshot.slotMapAge(map)),
+                            ranges: map.ranges.map { SlotRange(first: $0.first, last: $0.last, master: $0.master) })
+                })
+        }
     }
 
     /// `2025-01-31T12:00:00Z`, without Foundation's locale-dependent formatters.

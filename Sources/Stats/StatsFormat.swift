@@ -1,3 +1,5 @@
+import Proxy
+
 /// Numbers as an operator reads them on the page (the CSV, JSON and metrics keep raw values).
 enum StatsFormat {
     /// HAProxy's compact durations: `0s`, `59s`, `4m12s`, `3h05m`, `2d4h`.
@@ -39,6 +41,17 @@ enum StatsFormat {
             unit += 1
         }
         return unit == 0 ? "\(value) B" : fixed(amount, decimals: amount < 100 ? 1 : 0) + " " + units[unit]
+    }
+
+    /// A latency quantile given as its bucket's upper bound (µs, a power of two): `< 256 µs`,
+    /// `< 2.0 ms`, `< 1.0 s`; the last bucket has no bound (`≥ 67.1 s`); `–` without samples.
+    static func latency(upperBoundMicroseconds bound: UInt64?) -> String {
+        guard let bound else { return "–" }
+        let open = UInt64(1) << UInt64(LatencyHistogram.bucketCount - 1)
+        if bound >= open { return "≥ " + fixed(Double(open / 2) / 1_000_000, decimals: 1) + " s" }
+        if bound < 1000 { return "< \(bound) µs" }
+        if bound < 1_000_000 { return "< " + milliseconds(.microseconds(Int64(bound))) }
+        return "< " + fixed(Double(bound) / 1_000_000, decimals: 1) + " s"
     }
 
     static func seconds(_ duration: Duration) -> Double {

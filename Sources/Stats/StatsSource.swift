@@ -43,7 +43,8 @@ final class StatsSource: Sendable {
         let proxy = proxySnapshot()
         let latencies = proxy.backends.map { $0.status.lastCheck?.duration }
         history.withLock {
-            $0.record(sessionsTotal: proxy.frontend.sessionsTotal, checkLatencies: latencies, elapsed: elapsed)
+            $0.record(sessionsTotal: proxy.frontend.sessionsTotal, commandsTotal: proxy.frontend.commands,
+                      checkLatencies: latencies, elapsed: elapsed)
         }
     }
 }

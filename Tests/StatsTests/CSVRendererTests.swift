@@ -148,6 +148,120 @@ import Testing
         #expect(down?["status"] == "DOWN")
     }
 
+    // MARK: - Cluster mode
+
+    /// cluster mode's columns come after every older one, in this order (readers by position).
+    @Test func clusterColumnsAreAppended() {
+        let cluster = ["ferry_latency_p50_us", "ferry_latency_p99_us", "ferry_moved", "ferry_asked", "ferry_tryagain",
+                       "ferry_errors", "ferry_in_flight", "ferry_connects", "ferry_slots", "ferry_slot_ranges",
+                       "ferry_slot_map_age"]
+        let start = 83 + 9
+        #expect(CSVRenderer.columns.count == start + cluster.count)
+        #expect(Array(CSVRenderer.columns[start...]) == cluster)
+        #expect(CSVRenderer.columns[start - 1] == "ferry_out_of_resources")
+        #expect(Set(CSVRenderer.columns).count == CSVRenderer.columns.count, "no column twice")
+    }
+
+    /// tcp mode: no cluster rows, command columns empty (unknown), as HAProxy leaves a tcp frontend's.
+    @Test func tcpModeHasNoClusterRows() throws {
+        let (_, rows) = Self.parse(CSVRenderer.render(Fixtures.snapshot()))
+        #expect(!rows.contains { $0["pxname"] == "cluster" })
+        let frontend = try #require(rows.first)
+        for column in ["req_tot", "req_rate", "req_rate_max", "ferry_latency_p50_us", "ferry_latency_p99_us"] {
+            #expect(frontend[column] == "", "\(column)")
+        }
+    }
+
+    /// cluster mode: the seeds' rows stay where they were; the masters' rows and their sum follow.
+    @Test func clusterRowsFollowTheBackend() {
+        let snapshot = Fixtures.clusterSnapshot()
+        let text = CSVRenderer.render(snapshot)
+        let (header, rows) = Self.parse(text)
+        #expect(header.dropLast() == ArraySlice(CSVRenderer.columns))
+        let seeds = snapshot.proxy.backends.count
+        #expect(rows.count == 1 + seeds + 1 + Fixtures.mastersInOrder.count + 1)
+        #expect(rows.map { "\($0["pxname"]!),\($0["svname"]!)" }
+                == ["ferry,FRONTEND"] + snapshot.proxy.backends.map { "redis,\($0.status.address)" } + ["redis,BACKEND"]
+                + Fixtures.mastersInOrder.map { "cluster,\($0.name)" } + ["cluster,BACKEND"])
+        for row in rows { #expect(row.count == CSVRenderer.columns.count) }
+        for line in text.split(separator: "\n") { #expect(line.hasSuffix(",")) }
+    }
+
+    @Test func clusterFrontendCountsCommands() throws {
+        let snapshot = Fixtures.clusterSnapshot()
+        let row = try #require(Self.parse(CSVRenderer.render(snapshot)).rows.first)
+        #expect(row["req_tot"] == "1234567")
+        #expect(row["req_rate"] == String(Int(snapshot.history.currentCommandRate.rounded())))
+        #expect(row["req_rate_max"] == String(Int(snapshot.history.maxCommandRate.rounded())))
+        #expect(row["ferry_latency_p50_us"] == String(Fixtures.latencyP50))
+        #expect(row["ferry_latency_p99_us"] == String(Fixtures.latencyP99))
+        #expect(row["stot"] == String(snapshot.proxy.frontend.sessionsTotal), "sessions stay sessions")
+        let idle = try #require(Self.parse(CSVRenderer.render(Fixtures.clusterSnapshot(latency: LatencyHistogram(), commands: 0))).rows.first)
+        #expect(idle["req_tot"] == "0")
+        #expect(idle["ferry_latency_p50_us"] == "", "no quantile before the first command")
+    }
+
+    @Test(arguments: Array(Fixtures.mastersInOrder.enumerated()).map { ($0.offset, $0.element.name, $0.element.slots) })
+    func masterRowMatchesTheSnapshot(index: Int, name: String, slots: Int) throws {
+        let snapshot = Fixtures.clusterSnapshot()
+        let rows = Self.parse(CSVRenderer.render(snapshot)).rows
+        let row = rows[1 + snapshot.proxy.backends.count + 1 + index]
+        let counters = Fixtures.masterTraffic[name] ?? MasterCounters()
+        #expect(row["pxname"] == "cluster")
+        #expect(row["svname"] == name)
+        #expect(row["addr"] == name)
+        #expect(row["type"] == "2")
+        #expect(row["iid"] == "3")
+        #expect(row["sid"] == String(index + 1))
+        #expect(row["pid"] == "4242")
+        #expect(row["req_tot"] == String(counters.commands))
+        #expect(row["ferry_moved"] == String(counters.moved))
+        #expect(row["ferry_asked"] == String(counters.asked))
+        #expect(row["ferry_tryagain"] == String(counters.tryAgain))
+        #expect(row["ferry_errors"] == String(counters.errors))
+        #expect(row["ferry_in_flight"] == String(counters.inFlight))
+        #expect(row["ferry_connects"] == String(counters.connects))
+        #expect(row["ferry_slots"] == String(slots))
+        let ranges: [String: String] = ["127.0.0.1:7001": "0-5460", "127.0.0.1:7002": "5461-10922 16383",
+                                        "127.0.0.1:7003": "", "127.0.0.1:7010": "10923-16382"]
+        #expect(row["ferry_slot_ranges"] == ranges[name])
+        #expect(row["status"] == "", "Ferry has no health of its own for a master")
+        #expect(row["ferry_slot_map_age"] == "")
+    }
+
+    @Test(arguments: [(Fixtures.slotMap(), "16384", "4"), (Fixtures.slotMap(covered: 16_000, age: 95), "16000", "95"),
+                      (nil, "0", "")])
+    func clusterBackendRowSumsTheMasters(map: SlotMapSummary?, covered: String, age: String) throws {
+        let snapshot = Fixtures.clusterSnapshot(slotMap: map)
+        let row = try #require(Self.parse(CSVRenderer.render(snapshot)).rows.last)
+        let all = Fixtures.masterTraffic.values
+        func sum(_ value: (MasterCounters) -> UInt64) -> String { String(all.reduce(UInt64(0)) { $0 + value($1) }) }
+        #expect(row["pxname"] == "cluster")
+        #expect(row["svname"] == "BACKEND")
+        #expect(row["type"] == "1")
+        #expect(row["req_tot"] == sum(\.commands))
+        #expect(row["ferry_moved"] == sum(\.moved))
+        #expect(row["ferry_asked"] == sum(\.asked))
+        #expect(row["ferry_tryagain"] == sum(\.tryAgain))
+        #expect(row["ferry_errors"] == sum(\.errors))
+        #expect(row["ferry_in_flight"] == sum { UInt64($0.inFlight) })
+        #expect(row["ferry_connects"] == sum(\.connects))
+        #expect(row["ferry_slots"] == covered)
+        #expect(row["ferry_slot_map_age"] == age)
+    }
+
+    /// Master names come from CLUSTER SHARDS: quoted when they need it, read back exactly.
+    @Test(arguments: [Fixtures.hostile, "a,b", "say \"hi\"", "line\r\nbreak", "host:7001"])
+    func masterNamesRoundTrip(name: String) {
+        let snapshot = Fixtures.clusterSnapshot(masters: [name: Fixtures.masterCounters(1)], slotMap: Fixtures.slotMap(master: name))
+        let rows = Self.parse(CSVRenderer.render(snapshot)).rows
+        #expect(rows.count == 1 + snapshot.proxy.backends.count + 1 + 2)
+        let master = rows[rows.count - 2]
+        #expect(master["svname"] == name)
+        #expect(master["addr"] == name)
+        #expect(master["ferry_slots"] == "16384")
+    }
+
     @Test(arguments: [Fixtures.hostile, "a,b", "say \"hi\"", "line\r\nbreak", "plain"])
     func valuesFromTheNetworkRoundTrip(detail: String) {
         let snapshot = Fixtures.snapshot([Fixtures.status(detail, check: Fixtures.check(.l7rsp, detail: detail))])

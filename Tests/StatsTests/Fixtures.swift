@@ -77,18 +77,87 @@ enum Fixtures {
             lastTransition: now - 300 * 1_000_000_000, lastTransitionReason: "master down timer expired")
     }
 
-    static func history(backends: Int, seconds: Int = 120) -> StatsHistory {
+    /// `commands`: also count commands (cluster mode), 40 per session plus a wave, so rates vary.
+    static func history(backends: Int, seconds: Int = 120, commands: Bool = false) -> StatsHistory {
         var history = StatsHistory(capacity: 600)
-        var total: UInt64 = 0
+        var total: UInt64 = 0, commandsTotal: UInt64 = 0
         history.record(sessionsTotal: 0, checkLatencies: [], elapsed: .zero)
         for second in 0..<seconds {
             total += UInt64(second % 30)
+            if commands { commandsTotal += UInt64(second % 30) * 40 + UInt64(second % 7) }
             let latencies: [Duration?] = (0..<backends).map { server in
                 server == 5 ? nil : .microseconds(300 + 50 * server + second % 7 * 10)
             }
-            history.record(sessionsTotal: total, checkLatencies: latencies, elapsed: .seconds(1))
+            history.record(sessionsTotal: total, commandsTotal: commandsTotal, checkLatencies: latencies,
+                           elapsed: .seconds(1))
         }
         return history
+    }
+
+    // MARK: - cluster mode
+
+    /// Masters with traffic, deliberately out of order (the formats sort by host, then numeric port):
+    /// `:7003` is a former master (failed over, no slots any more); `:7010` serves slots but has no
+    /// traffic yet, so it appears only in the slot map.
+    static let masterTraffic: [String: MasterCounters] = [
+        "127.0.0.1:7002": masterCounters(2), "127.0.0.1:7001": masterCounters(1), "127.0.0.1:7003": masterCounters(3),
+    ]
+
+    /// The masters in the order every format lists them, with the slots each serves in ``slotMap()``.
+    static let mastersInOrder: [(name: String, slots: Int)] = [
+        ("127.0.0.1:7001", 5461), ("127.0.0.1:7002", 5463), ("127.0.0.1:7003", 0), ("127.0.0.1:7010", 5460),
+    ]
+
+    static func masterCounters(_ seed: UInt64) -> MasterCounters {
+        var counters = MasterCounters()
+        counters.commands = seed * 1_000_003
+        counters.moved = seed + 10
+        counters.asked = seed + 20
+        counters.tryAgain = seed + 30
+        counters.errors = seed == 3 ? 17 : 0
+        counters.connects = seed + 2
+        counters.inFlight = Int(seed) * 4
+        return counters
+    }
+
+    /// 4 ranges (out of order, as a map may come), the last a single slot; `covered` < 16384 drops
+    /// up to 5460 slots from the end of the third.
+    static func slotMap(covered: Int = 16_384, age: Double = 4.5, master: String? = nil) -> SlotMapSummary {
+        let missing = 16_384 - covered
+        return SlotMapSummary(
+            ranges: [
+                .init(first: 5461, last: 10_922, master: master ?? "127.0.0.1:7002"),
+                .init(first: 0, last: 5460, master: master ?? "127.0.0.1:7001"),
+                .init(first: 10_923, last: 16_382 - missing, master: master ?? "127.0.0.1:7010"),
+                .init(first: 16_383, last: 16_383, master: master ?? "127.0.0.1:7002"),
+            ],
+            coveredSlots: covered, ageSeconds: age)
+    }
+
+    /// 100 commands: 60 at 100 µs (bucket < 128 µs), 39 at 300 µs (< 512 µs), 1 at 5 ms (< 8192 µs):
+    /// p50 = 128 µs, p99 = 512 µs.
+    static func latency() -> LatencyHistogram {
+        var histogram = LatencyHistogram()
+        for _ in 0..<60 { histogram.record(nanoseconds: 100_000) }
+        for _ in 0..<39 { histogram.record(nanoseconds: 300_000) }
+        histogram.record(nanoseconds: 5_000_000)
+        return histogram
+    }
+
+    static let latencyP50: UInt64 = 128, latencyP99: UInt64 = 512
+
+    /// A cluster-mode snapshot: three tcp-mode-style servers (the seeds), the masters' traffic, the
+    /// slot map, command counters and a history with command rates.
+    static func clusterSnapshot(masters: [String: MasterCounters] = masterTraffic,
+                                slotMap: SlotMapSummary? = slotMap(),
+                                latency: LatencyHistogram = latency(), commands: UInt64 = 1_234_567) -> StatsSnapshot {
+        let seeds = Array(statesByServer.prefix(3).map(\.0))
+        var snapshot = self.snapshot(seeds, history: history(backends: seeds.count, commands: true))
+        snapshot.proxy.masters = masters
+        snapshot.proxy.slotMap = slotMap
+        snapshot.proxy.frontend.commands = commands
+        snapshot.proxy.frontend.latency = latency
+        return snapshot
     }
 
     static func snapshot(_ statuses: [BackendStatus] = statesByServer.map(\.0), vrrp: [VRRPInstanceStatus] = [],

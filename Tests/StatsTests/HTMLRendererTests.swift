@@ -245,6 +245,121 @@ import Testing
         #expect(HTMLRenderer.niceCeiling(value) == ceiling)
     }
 
+    // MARK: - Cluster mode
+
+    /// The section appears when the snapshot has masters or a slot map, never in tcp mode.
+    @Test(arguments: [("tcp", false), ("masters only", true), ("slot map only", true), ("both", true)])
+    func clusterSectionOnlyInClusterMode(shape: String, shown: Bool) {
+        let snapshot: StatsSnapshot = switch shape {
+        case "tcp": Fixtures.snapshot()
+        case "masters only": Fixtures.clusterSnapshot(slotMap: nil)
+        case "slot map only": Fixtures.clusterSnapshot(masters: [:])
+        default: Fixtures.clusterSnapshot()
+        }
+        let page = render(snapshot)
+        #expect(page.contains("<h2>Cluster</h2>") == shown)
+        #expect(page.contains("id=\"masters\"") == shown)
+        #expect(page.contains("<svg id=\"chart-commands\"") == shown)
+        #expect(page.contains("id=\"backend\""), "the seeds' table stays")
+    }
+
+    @Test(arguments: [
+        "Commands", "Command rate", "Latency", "Total", "p50", "p99", "Master", "Redirections followed", "MOVED", "ASK",
+        "TRYAGAIN", "Errors", "In flight", "Connects", "Slots", "Count",
+    ])
+    func everyClusterColumnHasAHeading(heading: String) throws {
+        let page = render(Fixtures.clusterSnapshot())
+        let section = try #require(page.components(separatedBy: "<h2>Cluster</h2>").last)
+        #expect(section.contains(">\(heading)</th>"), "no heading \(heading)")
+    }
+
+    @Test func clusterFrontendShowsCommandsRateAndLatency() throws {
+        let snapshot = Fixtures.clusterSnapshot()
+        let row = try #require(Self.row(render(snapshot), containing: "id=\"cluster-commands\""))
+        let cells = Self.cells(row)
+        #expect(snapshot.history.currentCommandRate > 0 && snapshot.history.maxCommandRate > snapshot.history.currentCommandRate)
+        #expect(cells == ["FRONTEND", "1\u{2009}234\u{2009}567", StatsFormat.count(Int(snapshot.history.currentCommandRate.rounded())),
+                          StatsFormat.count(Int(snapshot.history.maxCommandRate.rounded())), "&lt; 128 µs", "&lt; 512 µs"])
+        let idle = try #require(Self.row(render(Fixtures.clusterSnapshot(latency: LatencyHistogram(), commands: 0)),
+                                         containing: "id=\"cluster-commands\""))
+        #expect(Array(Self.cells(idle).suffix(2)) == ["–", "–"], "no quantile before the first command")
+    }
+
+    /// One row per master, sorted by host then numeric port, from the traffic and the slot map together.
+    @Test(arguments: Array(Fixtures.mastersInOrder.enumerated()).map { ($0.offset, $0.element.name, $0.element.slots) })
+    func everyMasterRowShowsItsCounters(index: Int, name: String, slots: Int) throws {
+        let page = render(Fixtures.clusterSnapshot())
+        let row = try #require(Self.row(page, containing: "id=\"master-\(index)\""))
+        let counters = Fixtures.masterTraffic[name] ?? MasterCounters()
+        let expected = [name] + [counters.commands, counters.moved, counters.asked, counters.tryAgain, counters.errors,
+                                 UInt64(counters.inFlight), counters.connects, UInt64(slots)].map { StatsFormat.count($0) }
+        #expect(Self.cells(row) == expected)
+        #expect(row.contains("class=\"\(slots > 0 ? "s-up" : "s-not-checked")\""), "a master without slots is greyed")
+        #expect(row.contains("<td class=\"n warn\">") == (counters.errors > 0), "errors are highlighted")
+        #expect(!page.contains("id=\"master-\(Fixtures.mastersInOrder.count)\""))
+    }
+
+    @Test func mastersTotalRowSumsTheMasters() throws {
+        let row = try #require(Self.row(render(Fixtures.clusterSnapshot()), containing: "id=\"masters-total\""))
+        let all = Fixtures.masterTraffic.values
+        func sum(_ value: (MasterCounters) -> UInt64) -> String { StatsFormat.count(all.reduce(UInt64(0)) { $0 + value($1) }) }
+        #expect(Self.cells(row) == ["MASTERS", sum(\.commands), sum(\.moved), sum(\.asked), sum(\.tryAgain), sum(\.errors),
+                                    sum { UInt64($0.inFlight) }, sum(\.connects), "16\u{2009}384"])
+    }
+
+    /// Ranges in slot order with their master; coverage highlighted when incomplete; the map's age.
+    @Test(arguments: [(16_384, 4.5, "ok", "4s"), (16_000, 95, "bad", "1m35s"), (11_000, 3700, "bad", "1h01m")])
+    func slotMapShowsRangesCoverageAndAge(covered: Int, age: Double, coverageClass: String, ageText: String) throws {
+        let map = Fixtures.slotMap(covered: covered, age: age)
+        let page = render(Fixtures.clusterSnapshot(slotMap: map))
+        let coverage = "<span class=\"\(coverageClass)\">\(StatsFormat.count(covered)) of 16\u{2009}384 slots covered</span>"
+        #expect(page.contains("<p id=\"slot-map-summary\">Slot map: \(coverage) · 4 ranges · read \(ageText) ago</p>"))
+        let sorted = map.ranges.sorted { $0.first < $1.first }
+        for (index, range) in sorted.enumerated() {
+            let row = try #require(Self.row(page, containing: "id=\"range-\(index)\""))
+            let label = range.first == range.last ? "\(range.first)" : "\(range.first)-\(range.last)"
+            #expect(Self.cells(row) == [label, StatsFormat.count(range.last - range.first + 1), range.master])
+        }
+        let total = try #require(Self.row(page, containing: "id=\"masters-total\""))
+        #expect(total.contains("<td class=\"n\(covered < 16_384 ? " warn" : "")\">\(StatsFormat.count(covered))</td>"))
+    }
+
+    @Test func slotMapNotReadYet() {
+        let page = render(Fixtures.clusterSnapshot(slotMap: nil))
+        #expect(page.contains("<p class=\"none\" id=\"slot-map\">Slot map: not read yet.</p>"))
+        #expect(!page.contains("slot-map-summary"))
+    }
+
+    /// A map fragmented by resharding lists its first ranges and says how many more the JSON has.
+    @Test(arguments: [HTMLRenderer.slotRangesShown, HTMLRenderer.slotRangesShown + 1, 16_384])
+    func longSlotMapsAreCut(ranges: Int) {
+        let map = SlotMapSummary(ranges: (0..<ranges).map { .init(first: $0, last: $0, master: "127.0.0.1:\(7001 + $0 % 3)") },
+                                 coveredSlots: ranges)
+        let page = render(Fixtures.clusterSnapshot(slotMap: map))
+        let shown = min(ranges, HTMLRenderer.slotRangesShown)
+        #expect(page.components(separatedBy: "<tr id=\"range-").count - 1 == shown + (ranges > shown ? 1 : 0))
+        #expect(page.contains("… \(ranges - shown) more ranges: see the JSON export") == (ranges > shown))
+    }
+
+    /// Master names come from CLUSTER SHARDS: network data.
+    @Test func clusterNamesAreEscaped() {
+        let hostile = Fixtures.hostile
+        let page = render(Fixtures.clusterSnapshot(masters: [hostile: Fixtures.masterCounters(1)],
+                                                   slotMap: Fixtures.slotMap(master: hostile)))
+        #expect(page.contains("<h2>Cluster</h2>"))
+        #expect(!page.contains("<script"))
+        #expect(!page.contains(hostile))
+        #expect(page.components(separatedBy: hostile.htmlEscaped).count - 1 == 5, "one master row, four ranges")
+    }
+
+    @Test(arguments: [
+        (UInt64?.none, "–"), (1, "< 1 µs"), (512, "< 512 µs"), (1024, "< 1.0 ms"), (16_384, "< 16 ms"),
+        (1 << 20, "< 1.0 s"), (1 << 26, "< 67.1 s"), (1 << 27, "≥ 67.1 s"),
+    ])
+    func latencyQuantilesReadAsBounds(bound: UInt64?, text: String) {
+        #expect(StatsFormat.latency(upperBoundMicroseconds: bound) == text)
+    }
+
     // MARK: - Helpers
 
     /// The `<tr …>…</tr>` containing `marker`.

@@ -112,11 +112,12 @@ import Testing
 
     /// The documented keys (docs/stats.md): renaming one breaks scripts, so it breaks this test.
     @Test(arguments: [
-        ("", ["schema", "process", "frontend", "backends", "backends_routable", "vrrp", "stats_server", "history"]),
+        ("", ["schema", "process", "frontend", "backends", "backends_routable", "vrrp", "stats_server", "history",
+              "cluster"]),
         ("process", ["version", "pid", "config_path", "uptime_seconds", "generated_at"]),
         ("frontend", ["sessions_current", "sessions_max", "sessions_limit", "sessions_total", "session_rate",
                       "session_rate_max", "bytes_in", "bytes_out", "no_backend", "accept_errors", "out_of_resources",
-                      "pending_blocks"]),
+                      "pending_blocks", "commands", "command_rate", "command_rate_max", "latency_p50_us", "latency_p99_us"]),
         ("backends", ["index", "address", "role", "state", "status", "health", "admin_state", "routable", "last_check",
                       "sessions_current", "sessions_max", "sessions_total", "bytes_in", "bytes_out", "connection_errors",
                       "retries", "sessions_shut_down", "client_aborts", "server_aborts", "check_failures", "downs", "downtime_seconds",
@@ -126,7 +127,7 @@ import Testing
                   "virtual_ips", "master_address", "adverts_sent", "adverts_received", "drops", "drops_total",
                   "mismatches", "last_transition_seconds_ago", "last_transition_reason"]),
         ("stats_server", ["requests", "malformed", "rejected_paths", "head_timeouts", "unauthorized", "forbidden", "admin_actions"]),
-        ("history", ["interval_seconds", "session_rate", "check_latency_ms"]),
+        ("history", ["interval_seconds", "session_rate", "check_latency_ms", "command_rate"]),
     ])
     func schemaKeys(section: String, keys: [String]) throws {
         let root = try Self.object(Fixtures.snapshot(vrrp: [Fixtures.vrrp()]))
@@ -137,6 +138,93 @@ import Testing
         default: root[section] as? [String: Any]
         }
         #expect(try Set(#require(object).keys) == Set(keys))
+    }
+
+    // MARK: - Cluster mode
+
+    /// The keys cluster mode adds; within `ferry-stats/1` they may only ever be added to.
+    @Test(arguments: [
+        ("cluster", ["masters", "slot_map"]),
+        ("masters", ["name", "commands", "moved", "asked", "try_again", "errors", "connects", "in_flight", "slots"]),
+        ("slot_map", ["covered_slots", "age_seconds", "ranges"]),
+        ("ranges", ["first", "last", "master"]),
+    ])
+    func clusterSchemaKeys(section: String, keys: [String]) throws {
+        let root = try Self.object(Fixtures.clusterSnapshot())
+        let cluster = root["cluster"] as? [String: Any]
+        let slotMap = cluster?["slot_map"] as? [String: Any]
+        let object: [String: Any]? = switch section {
+        case "cluster": cluster
+        case "masters": (cluster?["masters"] as? [[String: Any]])?.first
+        case "slot_map": slotMap
+        default: (slotMap?["ranges"] as? [[String: Any]])?.first
+        }
+        #expect(try Set(#require(object).keys) == Set(keys))
+    }
+
+    /// tcp mode: the new keys are there, `cluster` and the quantiles null, the counters 0.
+    @Test func tcpModeHasNullCluster() throws {
+        let root = try Self.object(Fixtures.snapshot())
+        #expect(root["cluster"] is NSNull)
+        let frontend = try #require(root["frontend"] as? [String: Any])
+        #expect(frontend["latency_p50_us"] is NSNull)
+        #expect(frontend["latency_p99_us"] is NSNull)
+        #expect(frontend["commands"] as? Int == 0)
+        #expect(frontend["command_rate"] as? Double == 0)
+        let document = try Self.decode(Fixtures.snapshot())
+        #expect(document.cluster == nil)
+        #expect(document.history.commandRate.allSatisfy { $0 == 0 })
+    }
+
+    @Test func clusterRoundTripsExactly() throws {
+        for snapshot in [Fixtures.clusterSnapshot(), Fixtures.clusterSnapshot(slotMap: nil),
+                         Fixtures.clusterSnapshot(masters: [:], latency: LatencyHistogram(), commands: 0)] {
+            #expect(try Self.decode(snapshot) == StatsDocument(snapshot))
+        }
+    }
+
+    @Test func clusterFrontendMatchesTheSnapshot() throws {
+        let snapshot = Fixtures.clusterSnapshot()
+        let document = try Self.decode(snapshot)
+        #expect(document.frontend.commands == 1_234_567)
+        #expect(document.frontend.commandRate == snapshot.history.currentCommandRate)
+        #expect(document.frontend.commandRateMax == snapshot.history.maxCommandRate)
+        #expect(document.frontend.latencyP50Us == Fixtures.latencyP50)
+        #expect(document.frontend.latencyP99Us == Fixtures.latencyP99)
+        #expect(document.history.commandRate == snapshot.history.samples.map(\.commandRate))
+        #expect(document.history.commandRate.count == document.history.sessionRate.count)
+    }
+
+    @Test(arguments: Array(Fixtures.mastersInOrder.enumerated()).map { ($0.offset, $0.element.name, $0.element.slots) })
+    func everyMasterMatchesTheSnapshot(index: Int, name: String, slots: Int) throws {
+        let masters = try #require(try Self.decode(Fixtures.clusterSnapshot()).cluster).masters
+        #expect(masters.count == Fixtures.mastersInOrder.count)
+        let counters = Fixtures.masterTraffic[name] ?? MasterCounters()
+        #expect(masters[index] == .init(name: name, commands: counters.commands, moved: counters.moved,
+                                        asked: counters.asked, tryAgain: counters.tryAgain, errors: counters.errors,
+                                        connects: counters.connects, inFlight: counters.inFlight, slots: slots))
+    }
+
+    @Test(arguments: [(16_384, 4.5), (16_000, 95.25), (11_000, 0)])
+    func slotMapMatchesTheSnapshot(covered: Int, age: Double) throws {
+        let map = Fixtures.slotMap(covered: covered, age: age)
+        let slotMap = try #require(try Self.decode(Fixtures.clusterSnapshot(slotMap: map)).cluster?.slotMap)
+        #expect(slotMap.coveredSlots == covered)
+        #expect(slotMap.ageSeconds == age)
+        #expect(slotMap.ranges == map.ranges.sorted { $0.first < $1.first }.map { .init(first: $0.first, last: $0.last, master: $0.master) })
+        #expect(slotMap.ranges.first?.first == 0, "in slot order")
+        #expect(try Self.decode(Fixtures.clusterSnapshot(slotMap: nil)).cluster?.slotMap == nil)
+        let root = try Self.object(Fixtures.clusterSnapshot(slotMap: nil))
+        #expect((root["cluster"] as? [String: Any])?["slot_map"] is NSNull)
+    }
+
+    @Test func masterNamesFromTheNetworkRoundTrip() throws {
+        let hostile = Fixtures.hostile
+        let cluster = try #require(try Self.decode(Fixtures.clusterSnapshot(masters: [hostile: Fixtures.masterCounters(1)],
+                                                                            slotMap: Fixtures.slotMap(master: hostile))).cluster)
+        #expect(cluster.masters.map(\.name) == [hostile])
+        #expect(cluster.masters[0].slots == 16_384)
+        #expect(cluster.slotMap?.ranges.allSatisfy { $0.master == hostile } == true)
     }
 
     @Test func unknownValuesAreNull() throws {

@@ -153,8 +153,11 @@ import Testing
 
     /// The 0.0.4 rules, checked on the text itself: HELP then TYPE once per family, its samples
     /// contiguous right after, names valid, counters ending in `_total`.
-    @Test func textFollowsTheExpositionFormat() throws {
-        let text = PrometheusRenderer.render(Fixtures.snapshot(vrrp: [Fixtures.vrrp()]))
+    @Test(arguments: ["tcp", "cluster"])
+    func textFollowsTheExpositionFormat(mode: String) throws {
+        var snapshot = mode == "cluster" ? Fixtures.clusterSnapshot() : Fixtures.snapshot()
+        snapshot.vrrp = [Fixtures.vrrp()]
+        let text = PrometheusRenderer.render(snapshot)
         #expect(text.hasSuffix("\n"))
         var seen: Set<String> = [], current: String?, type: String?
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
@@ -167,17 +170,134 @@ import Testing
                 current = name
             } else if line.hasPrefix("# TYPE ") {
                 type = String(line.split(separator: " ")[3])
-                #expect(type == "counter" || type == "gauge")
+                #expect(type == "counter" || type == "gauge" || type == "histogram")
                 if type == "counter" { #expect(current?.hasSuffix("_total") == true, "\(line)") }
             } else {
                 let name = String(line.prefix { $0 != "{" && $0 != " " })
-                #expect(name == current, "sample \(name) outside its family \(current ?? "-")")
+                let family = type == "histogram" && name.hasSuffix("_bucket") ? String(name.dropLast(7)) : name
+                #expect(family == current, "sample \(name) outside its family \(current ?? "-")")
                 #expect(name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") })
                 #expect(name.hasPrefix("ferry_"))
                 let value = line.split(separator: " ").last.map(String.init) ?? ""
                 #expect(Double(value) != nil, "value \(value)")
             }
         }
+    }
+
+    // MARK: - Cluster mode
+
+    @Test func noClusterFamiliesInTCPMode() {
+        let text = PrometheusRenderer.render(Fixtures.snapshot())
+        #expect(!text.contains("ferry_cluster_"))
+        #expect(!text.contains("ferry_frontend_command"))
+    }
+
+    @Test func clusterFrontendFamilies() throws {
+        let snapshot = Fixtures.clusterSnapshot()
+        let samples = try Self.parse(PrometheusRenderer.render(snapshot))
+        #expect(Self.value(samples, "ferry_frontend_commands_total") == 1_234_567)
+        #expect(Self.value(samples, "ferry_frontend_command_rate") == snapshot.history.currentCommandRate)
+        #expect(Self.value(samples, "ferry_cluster_slots_covered") == 16_384)
+        #expect(Self.value(samples, "ferry_cluster_slot_map_age_seconds") == 4.5)
+        #expect(samples.first { $0.name == "ferry_frontend_commands_total" }?.type == "counter")
+        let noMap = try Self.parse(PrometheusRenderer.render(Fixtures.clusterSnapshot(slotMap: nil)))
+        #expect(Self.value(noMap, "ferry_cluster_slots_covered") == 0)
+        #expect(!noMap.contains { $0.name == "ferry_cluster_slot_map_age_seconds" }, "no age without a map")
+    }
+
+    /// One label set per master (from the traffic and the slot map together), read by prometheus_client.
+    @Test(arguments: Fixtures.mastersInOrder.map { ($0.name, $0.slots) })
+    func oneLabelSetPerMaster(name: String, slots: Int) throws {
+        let samples = try Self.parse(PrometheusRenderer.render(Fixtures.clusterSnapshot()))
+        let counters = Fixtures.masterTraffic[name] ?? MasterCounters()
+        let labels = ["master": name]
+        #expect(Self.value(samples, "ferry_cluster_master_commands_total", labels) == Double(counters.commands))
+        #expect(Self.value(samples, "ferry_cluster_master_moved_total", labels) == Double(counters.moved))
+        #expect(Self.value(samples, "ferry_cluster_master_asked_total", labels) == Double(counters.asked))
+        #expect(Self.value(samples, "ferry_cluster_master_tryagain_total", labels) == Double(counters.tryAgain))
+        #expect(Self.value(samples, "ferry_cluster_master_errors_total", labels) == Double(counters.errors))
+        #expect(Self.value(samples, "ferry_cluster_master_connects_total", labels) == Double(counters.connects))
+        #expect(Self.value(samples, "ferry_cluster_master_in_flight", labels) == Double(counters.inFlight))
+        #expect(Self.value(samples, "ferry_cluster_master_slots", labels) == Double(slots))
+        for family in ["commands", "moved", "asked", "tryagain", "errors", "connects"] {
+            let name = "ferry_cluster_master_\(family)_total"
+            #expect(samples.filter { $0.name == name }.count == Fixtures.mastersInOrder.count)
+            #expect(samples.first { $0.name == name }?.type == "counter", "\(name)")
+        }
+    }
+
+    /// The latency histogram: cumulative buckets at 2^i µs in seconds, increasing `le`, `+Inf` last
+    /// and equal to the number of commands recorded; no `_sum` (the proxy keeps none), so no `_count`.
+    @Test(arguments: [("fixture", Fixtures.latency()), ("empty", LatencyHistogram()), ("slow", PrometheusRendererTests.slowLatency())])
+    func latencyHistogram(name: String, histogram: LatencyHistogram) throws {
+        let samples = try Self.parse(PrometheusRenderer.render(Fixtures.clusterSnapshot(latency: histogram)))
+        let family = samples.filter { $0.family == "ferry_frontend_command_latency_seconds" }
+        #expect(family.allSatisfy { $0.type == "histogram" && $0.name == "ferry_frontend_command_latency_seconds_bucket" })
+        #expect(family.count == LatencyHistogram.bucketCount)
+        let bounds = family.map { $0.labels["le"].flatMap(Double.init) ?? .nan }
+        #expect(bounds.last == .infinity)
+        #expect(bounds.dropLast() == ArraySlice((0..<(LatencyHistogram.bucketCount - 1)).map { Double(1 << $0) / 1e6 }))
+        var cumulative: UInt64 = 0
+        for (index, sample) in family.enumerated() {
+            cumulative += histogram.buckets[index]
+            #expect(sample.value == Double(cumulative), "le=\(sample.labels["le"] ?? "")")
+        }
+        #expect(family.last?.value == Double(histogram.count))
+        #expect(!samples.contains { $0.name.hasPrefix("ferry_frontend_command_latency_seconds_") && !$0.name.hasSuffix("_bucket") })
+        if name == "fixture" {
+            // 60 below 128 µs, 99 below 512 µs, all 100 below 8192 µs.
+            let le: (String) -> Double? = { bound in family.first { $0.labels["le"] == bound }?.value }
+            #expect(le("6.4e-05") == 0)
+            #expect(le("0.000128") == 60)
+            #expect(le("0.000512") == 99)
+            #expect(le("0.004096") == 99)
+            #expect(le("0.008192") == 100)
+        }
+    }
+
+    static func slowLatency() -> LatencyHistogram {
+        var histogram = LatencyHistogram()
+        histogram.record(nanoseconds: 0)
+        histogram.record(nanoseconds: 90_000_000_000)  // 90 s: past the last bound, +Inf only
+        return histogram
+    }
+
+    /// The OpenMetrics parser is stricter about histograms (+Inf present, buckets cumulative and in
+    /// order, `_count` only with `_sum`): it accepts the family as written.
+    @Test func openMetricsParserAcceptsTheHistogram() throws {
+        let text = PrometheusRenderer.render(Fixtures.clusterSnapshot())
+        let lines = text.split(separator: "\n").filter { $0.contains("ferry_frontend_command_latency_seconds") }
+        #expect(lines.count == 2 + LatencyHistogram.bucketCount)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import sys
+            from prometheus_client.openmetrics.parser import text_string_to_metric_families
+            families = list(text_string_to_metric_families(sys.stdin.read()))
+            assert [f.type for f in families] == ["histogram"], families
+            print(len(families[0].samples))
+            """]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data((lines.joined(separator: "\n") + "\n# EOF\n").utf8))
+        try input.fileHandleForWriting.close()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "OpenMetrics parser rejected the histogram: \(message)")
+        #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == String(LatencyHistogram.bucketCount))
+    }
+
+    /// Master names come from CLUSTER SHARDS: they survive the label round trip exactly.
+    @Test(arguments: [Fixtures.hostile, "back\\slash", "quote\"d", "new\nline", "[::1]:7001"])
+    func masterLabelsAreEscaped(name: String) throws {
+        let snapshot = Fixtures.clusterSnapshot(masters: [name: Fixtures.masterCounters(2)], slotMap: Fixtures.slotMap(master: name))
+        let samples = try Self.parse(PrometheusRenderer.render(snapshot))
+        #expect(Self.value(samples, "ferry_cluster_master_commands_total", ["master": name]) == 2_000_006)
+        #expect(Self.value(samples, "ferry_cluster_master_slots", ["master": name]) == 16_384)
     }
 
     @Test(arguments: [("plain", "plain"), ("a\\b", "a\\\\b"), ("a\"b", "a\\\"b"), ("a\nb", "a\\nb")])

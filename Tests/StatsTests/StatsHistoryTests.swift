@@ -42,6 +42,32 @@ import Testing
         #expect(history.samples.last?.checkLatencies == [nil, .milliseconds(2)])
     }
 
+    /// cluster mode: the command rate is derived like the session rate, from the same readings.
+    @Test(arguments: [
+        // (command totals, elapsed per reading in ms, expected rates)
+        ([0, 1000, 4000, 4000], 1000, [1000.0, 3000, 0]),
+        ([0, 500], 250, [2000.0]),
+        ([700, 100, 150], 1000, [0.0, 50]),  // a counter that went back restarts from 0
+    ])
+    func commandRateIsTheDeltaPerSecond(totals: [UInt64], elapsedMs: Int, rates: [Double]) {
+        var history = StatsHistory(capacity: 10)
+        for (index, total) in totals.enumerated() {
+            history.record(sessionsTotal: UInt64(index), commandsTotal: total, checkLatencies: [],
+                           elapsed: .milliseconds(elapsedMs))
+        }
+        #expect(history.samples.map(\.commandRate) == rates)
+        #expect(history.currentCommandRate == rates.last)
+        #expect(history.maxCommandRate == rates.max())
+        #expect(history.samples.map(\.sessionRate) == rates.map { _ in 1000 / Double(elapsedMs) }, "sessions unaffected")
+    }
+
+    @Test func tcpModeHasNoCommandRate() {
+        var history = StatsHistory(capacity: 10)
+        for total: UInt64 in [0, 10, 20] { history.record(sessionsTotal: total, checkLatencies: [], elapsed: .seconds(1)) }
+        #expect(history.samples.allSatisfy { $0.commandRate == 0 })
+        #expect(history.maxCommandRate == 0)
+    }
+
     @Test func zeroElapsedGivesZeroNotInfinity() {
         var history = StatsHistory()
         history.record(sessionsTotal: 0, checkLatencies: [], elapsed: .zero)
