@@ -45,7 +45,7 @@ public enum Route: Equatable, Sendable {
 ///    not fit them. Commands the table does not know go to ``Route/anyMaster``.
 ///
 /// `route` never allocates: names are matched by small hash tables built in `init`.
-public struct Router: Sendable {
+public final class Router: Sendable {
     /// The command table of the cluster's servers.
     public let table: CommandTable
     private let names: NameIndex

@@ -8,39 +8,41 @@ extension ClusterEngine {
     static let slotNotServed = "CLUSTERDOWN Hash slot not served"
     static let clusterIsDown = "CLUSTERDOWN The cluster is down"
 
-    /// Runs the request now in ``arguments``; `raw` is its canonical bytes, forwarded verbatim
-    /// when present (otherwise it is re-encoded).
-    func dispatch(_ client: ClusterClient, raw: UnsafeRawBufferPointer?) {
+    /// Runs one request; `raw` is its canonical bytes, forwarded verbatim when present (otherwise
+    /// it is re-encoded). The arguments are a parameter, not the engine's property, so reading
+    /// them costs no retain and no exclusivity check.
+    func dispatch(_ client: ClusterClient, _ arguments: CommandArguments, raw: UnsafeRawBufferPointer?) {
         if !client.state.isAuthenticated && ClientAuthenticator.rejects(arguments, state: client.state) {
             scratch.removeAll(keepingCapacity: true)
             scratch.append(contentsOf: ClientAuthenticator.noAuthReply)
             return replyFromScratch(client)
         }
-        guard let view else {
+        // Not `guard let view`: binding would copy the view (a dozen retains) for every request.
+        guard view != nil else {
             // No slot map yet: what Ferry answers itself still works.
-            if !answerLocally(client) { reply(client, error: Self.slotNotServed) }
+            if !answerLocally(client, arguments) { reply(client, error: Self.slotNotServed) }
             return
         }
-        switch view.router.route(arguments) {
+        switch view!.router.route(arguments) {
         case .local:
-            if !answerLocally(client) { reply(client, error: Router.unsupportedMessage(for: arguments)) }
+            if !answerLocally(client, arguments) { reply(client, error: Router.unsupportedMessage(for: arguments)) }
         case .slot(let slot):
             let link = slotLinks[Int(slot)]
-            if link >= 0 { send(client, raw: raw, to: link) } else { reply(client, error: Self.slotNotServed) }
+            if link >= 0 { send(client, arguments, raw: raw, to: link) } else { reply(client, error: Self.slotNotServed) }
         case .anyMaster:
-            if let link = anyMaster() { send(client, raw: raw, to: link) } else { reply(client, error: Self.slotNotServed) }
+            if let link = anyMaster() { send(client, arguments, raw: raw, to: link) } else { reply(client, error: Self.slotNotServed) }
         case .unsupported:
             reply(client, error: Router.unsupportedMessage(for: arguments))
         case .crossSlot:
             reply(client, error: Router.crossSlotMessage)
         case .needsKeys:
-            if let link = anyMaster() { askKeys(client, raw: raw, via: link) } else { reply(client, error: Self.slotNotServed) }
+            if let link = anyMaster() { askKeys(client, arguments, raw: raw, via: link) } else { reply(client, error: Self.slotNotServed) }
         }
     }
 
     /// Ferry's own answers: connection commands (``LocalCommands``) and the one-node cluster that
     /// keeps cluster-aware clients on Ferry's address (``OneNodeCluster``). False when it is none.
-    private func answerLocally(_ client: ClusterClient) -> Bool {
+    private func answerLocally(_ client: ClusterClient, _ arguments: CommandArguments) -> Bool {
         scratch.removeAll(keepingCapacity: true)
         localContext.descriptor = client.fd
         if arguments.count > 1 && arguments.matches(0, "client") {
@@ -90,7 +92,7 @@ extension ClusterEngine {
     /// The key specs cannot find this command's keys (`SORT`, `MIGRATE … KEYS`): a master is asked
     /// `COMMAND GETKEYS` with the same arguments, and the command waits for the answer (rare path:
     /// it allocates).
-    private func askKeys(_ client: ClusterClient, raw: UnsafeRawBufferPointer?, via index: Int32) {
+    private func askKeys(_ client: ClusterClient, _ arguments: CommandArguments, raw: UnsafeRawBufferPointer?, via index: Int32) {
         let link = link(index, for: client)
         guard !link.failed else { return reply(client, error: Self.clusterIsDown) }
         var command: [UInt8] = []
@@ -135,7 +137,7 @@ extension ClusterEngine {
     }
 
     /// Queues the request on a master's link, to be written with the others at the end of the event.
-    private func send(_ client: ClusterClient, raw: UnsafeRawBufferPointer?, to index: Int32) {
+    private func send(_ client: ClusterClient, _ arguments: CommandArguments, raw: UnsafeRawBufferPointer?, to index: Int32) {
         let link = link(index, for: client)
         guard !link.failed else {
             // What a Redis node answers while its cluster has lost a master (full coverage required).

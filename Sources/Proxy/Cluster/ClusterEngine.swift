@@ -267,6 +267,11 @@ final class ClusterEngine: SessionEngine {
 
     /// Parses and dispatches every complete request already read.
     private func runBufferedRequests(_ client: ClusterClient) {
+        // The spans live in a local while the requests run (swapped back after): reading a
+        // class's property would retain its arrays for every request.
+        var arguments = CommandArguments()
+        swap(&arguments, &self.arguments)
+        defer { swap(&arguments, &self.arguments) }
         client.paused = false
         if view == nil && context.loop.now &- client.connectedAt < Self.firstMapWait {
             // Ferry has just started and has not read the slot map yet: the requests wait for it
@@ -293,7 +298,7 @@ final class ClusterEngine: SessionEngine {
             case .command(let consumed):
                 context.counters.frontend.commands &+= 1
                 let raw = client.parser.lastIsCanonical ? UnsafeRawBufferPointer(rebasing: bytes[0..<consumed]) : nil
-                dispatch(client, raw: raw)
+                dispatch(client, arguments, raw: raw)
                 client.input.consume(consumed)
             }
         }
