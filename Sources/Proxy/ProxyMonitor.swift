@@ -7,10 +7,13 @@ public final class ProxyMonitor: Sendable {
     let limiter: ConnectionLimiter
     let workers: [WorkerStats]
     private let statuses: Mutex<[BackendStatus]>
+    /// `proxy.mode: cluster`.
+    let clusterMode: Bool
     /// cluster mode: the slot map in use, set by the topology thread.
     let slotMap = Mutex<SlotMapSummary?>(nil)
 
-    init(limiter: ConnectionLimiter, workers: [WorkerStats], statuses: [BackendStatus]) {
+    init(limiter: ConnectionLimiter, workers: [WorkerStats], statuses: [BackendStatus], clusterMode: Bool = false) {
+        self.clusterMode = clusterMode
         self.limiter = limiter
         self.workers = workers
         self.statuses = Mutex(statuses)
@@ -42,6 +45,7 @@ public final class ProxyMonitor: Sendable {
         var snapshot = ProxySnapshot(sessionsCurrent: limiter.count, sessionsMax: limiter.maximum, sessionsLimit: limiter.limit,
                                      frontend: total.frontend, backends: backends, pendingBlocks: total.pendingBlocks)
         snapshot.masters = total.masters
+        snapshot.clusterMode = clusterMode
         if var map = slotMap.withLock({ $0 }) {
             map.ageSeconds = Double(MonotonicClock.now() &- map.readAt) / 1e9
             snapshot.slotMap = map

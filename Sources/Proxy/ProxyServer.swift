@@ -46,7 +46,8 @@ public final class ProxyServer {
         limiter = ConnectionLimiter(limit: descriptors.maxconn(configured: config.proxy.maxconn))
         let stats = (0..<threadCount).map { _ in WorkerStats(backendCount: config.backends.servers.count) }
         control = try ProxyControl()
-        monitor = ProxyMonitor(limiter: limiter, workers: stats, statuses: BackendPool.initialStatuses(config))
+        monitor = ProxyMonitor(limiter: limiter, workers: stats, statuses: BackendPool.initialStatuses(config),
+                               clusterMode: config.proxy.mode == .cluster)
         warnIfCapped(config.proxy.maxconn)
     }
 

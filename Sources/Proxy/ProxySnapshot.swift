@@ -16,6 +16,8 @@ public struct ProxySnapshot: Sendable, Equatable {
     /// cluster mode: the masters' traffic (`host:port` → counters) and the slot map in use;
     /// empty and nil in tcp mode.
     public var masters: [String: MasterCounters] = [:]
+    /// `proxy.mode: cluster` (even before the first slot map or command).
+    public var clusterMode = false
     public var slotMap: SlotMapSummary?
 
     /// True when at least one server takes new connections (for `/health` and VRRP tracking).

@@ -24,7 +24,7 @@ public struct ClusterStats: Sendable, Equatable {
 
     /// Reads the proxy snapshot; `nil` in tcp mode (no masters, no slot map).
     public init?(_ proxy: ProxySnapshot) {
-        guard proxy.slotMap != nil || !proxy.masters.isEmpty else { return nil }
+        guard proxy.clusterMode || proxy.slotMap != nil || !proxy.masters.isEmpty else { return nil }
         var slots: [String: Int] = [:]
         for range in proxy.slotMap?.ranges ?? [] {
             slots[range.master, default: 0] += max(0, range.last - range.first + 1)

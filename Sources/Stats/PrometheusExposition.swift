@@ -53,20 +53,21 @@ struct PrometheusExposition {
         }
     }
 
-    /// A histogram without `_sum` (and so without `_count`, which OpenMetrics allows only next to a
-    /// `_sum`): cumulative `_bucket{le="…"}` samples in increasing order, ending with `le="+Inf"`.
-    /// Both formats allow it: 0.0.4 requires only the `+Inf` bucket; OpenMetrics says a histogram
-    /// MUST have buckets and SHOULD have a sum. `bounds[i]` is bucket `i`'s upper bound (`nil`:
-    /// +Inf, only last); `counts[i]` what it alone holds.
+    /// A histogram: cumulative `_bucket{le="…"}` samples in increasing order, ending with
+    /// `le="+Inf"`, then `_sum` and `_count`. `bounds[i]` is bucket `i`'s upper bound (`nil`:
+    /// +Inf, only last); `counts[i]` what it alone holds; `sum` the observations added up.
     mutating func histogram(_ name: String, help: String, labels: [(String, String)] = [],
-                            bounds: [Double?], counts: [UInt64]) {
+                            bounds: [Double?], counts: [UInt64], sum: Double) {
         precondition(bounds.count == counts.count && bounds.last == .some(nil), "a histogram ends with +Inf")
         var cumulative: UInt64 = 0
-        family(name, .histogram, help: help, zip(bounds, counts).map { bound, count in
+        var samples = zip(bounds, counts).map { bound, count in
             cumulative &+= count
             return Sample(labels + [("le", bound.map { Value.double($0).text } ?? "+Inf")], .uint(cumulative),
                           suffix: "_bucket")
-        })
+        }
+        samples.append(Sample(labels, .double(sum), suffix: "_sum"))
+        samples.append(Sample(labels, .uint(cumulative), suffix: "_count"))
+        family(name, .histogram, help: help, samples)
     }
 
     /// Label values: backslash, double quote and line feed are escaped.

@@ -8,9 +8,7 @@ import Proxy
 /// - `ferry_frontend_commands_total` (counter), `ferry_frontend_command_rate` (gauge, per second);
 /// - `ferry_frontend_command_latency_seconds` (histogram): cumulative `_bucket{le}` at 2^i µs,
 ///   i = 0…26 (1e-06 … 67.108864 s), then `+Inf`. A bucket counts latencies below its bound (measured
-///   in whole µs), so `le` is exact to 1 µs. No `_sum`: the proxy counts no latency sum, and without
-///   one OpenMetrics forbids `_count` too; `_bucket{le="+Inf"}` is the count. Both are allowed:
-///   0.0.4 requires only the `+Inf` bucket, OpenMetrics says a histogram SHOULD (not MUST) have a sum;
+///   in whole µs), so `le` is exact to 1 µs; `_sum` (seconds) and `_count` follow;
 /// - per master, labelled `master="<host:port>"`: `ferry_cluster_master_commands_total`,
 ///   `_moved_total`, `_asked_total`, `_tryagain_total`, `_errors_total`, `_connects_total`
 ///   (counters), `ferry_cluster_master_in_flight` and `ferry_cluster_master_slots` (gauges);
@@ -177,7 +175,8 @@ public enum PrometheusRenderer {
         let buckets = frontend.latency.buckets
         out.histogram("ferry_frontend_command_latency_seconds",
                       help: "Command latency, from a request's arrival to its reply being queued for the client.",
-                      bounds: buckets.indices.map(LatencyHistogram.upperBoundSeconds), counts: buckets)
+                      bounds: buckets.indices.map(LatencyHistogram.upperBoundSeconds), counts: buckets,
+                      sum: Double(frontend.latency.sumNanoseconds) / 1e9)
 
         func perMaster(_ name: String, _ kind: PrometheusExposition.Kind, _ help: String,
                        _ value: (ClusterStats.Master) -> PrometheusExposition.Value) {

@@ -174,7 +174,10 @@ import Testing
                 if type == "counter" { #expect(current?.hasSuffix("_total") == true, "\(line)") }
             } else {
                 let name = String(line.prefix { $0 != "{" && $0 != " " })
-                let family = type == "histogram" && name.hasSuffix("_bucket") ? String(name.dropLast(7)) : name
+                var family = name
+                if type == "histogram" {
+                    for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) { family = String(name.dropLast(suffix.count)) }
+                }
                 #expect(family == current, "sample \(name) outside its family \(current ?? "-")")
                 #expect(name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") })
                 #expect(name.hasPrefix("ferry_"))
@@ -227,12 +230,16 @@ import Testing
     }
 
     /// The latency histogram: cumulative buckets at 2^i µs in seconds, increasing `le`, `+Inf` last
-    /// and equal to the number of commands recorded; no `_sum` (the proxy keeps none), so no `_count`.
+    /// and equal to the number of commands recorded; `_sum` in seconds and `_count` after them.
     @Test(arguments: [("fixture", Fixtures.latency()), ("empty", LatencyHistogram()), ("slow", PrometheusRendererTests.slowLatency())])
     func latencyHistogram(name: String, histogram: LatencyHistogram) throws {
         let samples = try Self.parse(PrometheusRenderer.render(Fixtures.clusterSnapshot(latency: histogram)))
-        let family = samples.filter { $0.family == "ferry_frontend_command_latency_seconds" }
-        #expect(family.allSatisfy { $0.type == "histogram" && $0.name == "ferry_frontend_command_latency_seconds_bucket" })
+        let all = samples.filter { $0.family == "ferry_frontend_command_latency_seconds" }
+        #expect(all.allSatisfy { $0.type == "histogram" })
+        let family = all.filter { $0.name == "ferry_frontend_command_latency_seconds_bucket" }
+        #expect(all.first { $0.name == "ferry_frontend_command_latency_seconds_count" }?.value == Double(histogram.count))
+        let sum = try #require(all.first { $0.name == "ferry_frontend_command_latency_seconds_sum" }?.value)
+        #expect(abs(sum - Double(histogram.sumNanoseconds) / 1e9) < 1e-9)
         #expect(family.count == LatencyHistogram.bucketCount)
         let bounds = family.map { $0.labels["le"].flatMap(Double.init) ?? .nan }
         #expect(bounds.last == .infinity)
@@ -243,7 +250,7 @@ import Testing
             #expect(sample.value == Double(cumulative), "le=\(sample.labels["le"] ?? "")")
         }
         #expect(family.last?.value == Double(histogram.count))
-        #expect(!samples.contains { $0.name.hasPrefix("ferry_frontend_command_latency_seconds_") && !$0.name.hasSuffix("_bucket") })
+        #expect(all.count == family.count + 2)
         if name == "fixture" {
             // 60 below 128 µs, 99 below 512 µs, all 100 below 8192 µs.
             let le: (String) -> Double? = { bound in family.first { $0.labels["le"] == bound }?.value }
@@ -267,7 +274,7 @@ import Testing
     @Test func openMetricsParserAcceptsTheHistogram() throws {
         let text = PrometheusRenderer.render(Fixtures.clusterSnapshot())
         let lines = text.split(separator: "\n").filter { $0.contains("ferry_frontend_command_latency_seconds") }
-        #expect(lines.count == 2 + LatencyHistogram.bucketCount)
+        #expect(lines.count == 2 + LatencyHistogram.bucketCount + 2)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", """
@@ -288,7 +295,7 @@ import Testing
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         try #require(process.terminationStatus == 0, "OpenMetrics parser rejected the histogram: \(message)")
-        #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == String(LatencyHistogram.bucketCount))
+        #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == String(LatencyHistogram.bucketCount + 2))
     }
 
     /// Master names come from CLUSTER SHARDS: they survive the label round trip exactly.

@@ -32,6 +32,8 @@ public struct MasterCounters: Sendable, Equatable {
 public struct LatencyHistogram: Sendable, Equatable {
     public static let bucketCount = 28  // up to 2^26 µs ≈ 67 s, then "longer"
     public private(set) var buckets: [UInt64] = Array(repeating: 0, count: bucketCount)
+    /// Every latency recorded, added up (for a mean, and Prometheus' `_sum`).
+    public private(set) var sumNanoseconds: UInt64 = 0
 
     public init() {}
 
@@ -42,10 +44,12 @@ public struct LatencyHistogram: Sendable, Equatable {
         let microseconds = nanoseconds / 1000
         let bucket = microseconds == 0 ? 0 : min(Self.bucketCount - 1, 64 - microseconds.leadingZeroBitCount)
         buckets[bucket] &+= 1
+        sumNanoseconds &+= nanoseconds
     }
 
     mutating func add(_ other: LatencyHistogram) {
         for index in buckets.indices { buckets[index] &+= other.buckets[index] }
+        sumNanoseconds &+= other.sumNanoseconds
     }
 
     /// The upper bound (µs) of the bucket holding the `fraction` quantile (0.5 for p50), or nil
