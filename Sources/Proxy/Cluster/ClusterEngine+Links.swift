@@ -223,5 +223,5 @@ extension ClusterEngine {
 enum Failure: String {
     case connect = "connect failed", connectTimeout = "connect timeout", closed = "closed by the server",
          lost = "connection lost", malformed = "malformed reply", unexpected = "reply nobody asked for",
-         refusedHandshake = "HELLO/AUTH refused", stopping
+         refusedHandshake = "HELLO/AUTH refused", serverDown = "the checks show the server DOWN", stopping
 }

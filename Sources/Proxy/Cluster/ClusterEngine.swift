@@ -196,8 +196,15 @@ final class ClusterEngine: SessionEngine {
         }
     }
 
+    /// Marks the links of servers the checks show DOWN. Their open connections are reset: the
+    /// clients waiting on a stopped or unreachable master get an error now instead of waiting for
+    /// it, and the RST makes the server drop the requests it has not read yet.
     private func markFailed() {
-        for link in links { link.failed = failedServers.contains(link.name) }
+        for link in links {
+            link.failed = failedServers.contains(link.name)
+            if link.failed && link.fd >= 0 { failLink(link, .serverDown) }
+        }
+        flushPending()
     }
 
     func closeAll() {
@@ -222,7 +229,7 @@ final class ClusterEngine: SessionEngine {
             }
             let activity: IdlePolicy.Activity = client.finished && client.drained ? .refused : .open(halfClosed: false)
             if let expiry = settings.timeouts.expiry(activity, clientSeen: client.clientSeen, serverSeen: client.serverSeen, now: now),
-               expiry != .serverIdle || client.pendingReplies == 0 {
+               expiry != .serverIdle || client.pendingReplies > 0 {  // server_idle: only while waiting for a reply
                 logger.debug("closing session", metadata: ["reason": "\(expiry.rawValue)"])
                 closeClient(client)
             }

@@ -1,0 +1,47 @@
+import Cluster
+import Foundation
+import Testing
+
+/// Cluster mode when a master stops answering: nobody waits forever. Its own cluster, whose node
+/// timeout is long enough that no failover happens while the master is frozen.
+@Suite(.serialized, .sharedCluster(nodeTimeout: .seconds(60)))
+struct ClusterFailureTests {
+    @Test func clientsWaitingOnAFrozenMasterGetAnErrorOnceTheChecksSeeItDown() throws {
+        let cluster = try SharedCluster.cluster
+        let ferry = try FerryProcess(servers: cluster.ports, extra: "health: {interval: 200ms, timeout: 100ms, rise: 2, fall: 2}",
+                                     mode: "cluster")
+        try E2E.waitUntil("the slot map to be loaded", timeout: .seconds(15)) { ferry.log.contains("slot map updated") }
+        let client = try RedisClient(port: ferry.port)
+        defer { client.close() }
+        try client.setTimeout(.seconds(20))
+        let key = "frozen-master-key"
+        #expect(try client.command(["SET", key, "1"]) == .simple("OK"))
+        let master = try #require(try cluster.masters().first { try cluster.command($0, ["EXISTS", key]).integer == 1 })
+        // A key on another master, to check that its clients are not held up.
+        var elsewhere = ""
+        for index in 0..<100 where elsewhere.isEmpty {
+            let candidate = "elsewhere-\(index)"
+            #expect(try client.command(["SET", candidate, "2"]) == .simple("OK"))
+            if try cluster.command(master, ["EXISTS", candidate]).isError { elsewhere = candidate }  // MOVED: not its slot
+        }
+        try #require(!elsewhere.isEmpty)
+        try E2E.waitUntil("the master's checks to pass", timeout: .seconds(15)) {
+            ferry.log.contains("server 127.0.0.1:\(master) enters rotation") || ferry.log.contains("server 127.0.0.1:\(master) DOWN → UP")
+        }
+
+        try cluster.stop(master)
+        defer { try? cluster.cont(master) }
+        // In flight when the master froze: answered once the checks take it DOWN, never resent.
+        let waiting = try client.command(["GET", key])
+        #expect(waiting == .error("ERR ferry: connection to 127.0.0.1:\(master) lost"), "\(waiting)")
+        // Meanwhile its slots are refused at once, as a node of that cluster would refuse them.
+        #expect(try client.command(["GET", key]) == .error("CLUSTERDOWN The cluster is down"))
+        // Other masters' keys are served all along.
+        #expect(try client.command(["GET", elsewhere]) == .bulk(Array("2".utf8)))
+
+        try cluster.cont(master)
+        try E2E.waitUntil("the master back in rotation", timeout: .seconds(15)) {
+            (try? client.command(["GET", key])) == .bulk(Array("1".utf8))
+        }
+    }
+}
