@@ -1,3 +1,5 @@
+import RESP
+
 /// What one client connection has told Ferry about itself, kept per client because in cluster mode
 /// the backend connections are shared: `HELLO`, `AUTH`, `CLIENT SETNAME` and friends cannot be
 /// forwarded, so ``LocalCommands`` answers them from this value.
@@ -55,7 +57,7 @@ public struct ClientState: Sendable, Equatable {
         }
         func number(_ key: StaticString, _ value: Int64) {
             field(key, nil)
-            DecimalText.append(value, to: &output)
+            RedisDecimal.append(value, to: &output)
         }
         number("id=", Int64(truncatingIfNeeded: id))
         field(" addr=", context.clientAddress)
@@ -68,52 +70,9 @@ public struct ClientState: Sendable, Equatable {
         field(" rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=client|info", nil)
         field(" user=", user ?? ClientAuthenticator.defaultUserName)
         field(" redir=-1 resp=", nil)
-        DecimalText.append(Int64(protocolVersion), to: &output)
+        RedisDecimal.append(Int64(protocolVersion), to: &output)
         field(" lib-name=", libraryName)
         field(" lib-ver=", libraryVersion)
         output.append(UInt8(ascii: "\n"))
-    }
-}
-
-/// Decimal text of integers, written straight into a reply buffer (no `String`, no allocation
-/// beyond the buffer's own growth).
-enum DecimalText {
-    static func append(_ value: Int64, to output: inout [UInt8]) {
-        if value < 0 { output.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var divisor: UInt64 = 1
-        while magnitude / divisor >= 10 { divisor &*= 10 }
-        repeat {
-            output.append(UInt8(truncatingIfNeeded: magnitude / divisor) &+ UInt8(ascii: "0"))
-            magnitude %= divisor
-            divisor /= 10
-        } while divisor > 0
-    }
-
-    /// Redis's `string2ll`: an optional `-`, then no leading zero (except `0` itself), nothing else,
-    /// at most 20 bytes, within `Int64`. `nil` for anything else (`+1`, `00`, `-0`, ` 1`, `""`).
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> Int64? {
-        guard !bytes.isEmpty, bytes.count < 21 else { return nil }
-        if bytes.count == 1, bytes[0] == UInt8(ascii: "0") { return 0 }
-        var index = 0
-        let negative = bytes[0] == UInt8(ascii: "-")
-        if negative { index = 1 }
-        guard index < bytes.count, (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
-        var magnitude: UInt64 = 0
-        while index < bytes.count {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
-            let (next, overflow2) = times10.addingReportingOverflow(UInt64(digit))
-            guard !overflow1, !overflow2 else { return nil }
-            magnitude = next
-            index += 1
-        }
-        if negative {
-            guard magnitude <= UInt64(Int64.max) + 1 else { return nil }
-            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
-        }
-        guard magnitude <= UInt64(Int64.max) else { return nil }
-        return Int64(magnitude)
     }
 }

@@ -215,7 +215,7 @@ extension CommandInfo {
                 case .keyNumber(let keyNumberIndex, let firstKey, let keyStep):
                     step = keyStep
                     let at = first &+ keyNumberIndex
-                    guard at >= 0 && at < count, let number = Self.integer(arguments[at]), number >= 0 else {
+                    guard at >= 0 && at < count, let number = RedisDecimal.parse(arguments[at]), number >= 0 else {
                         return .invalid
                     }
                     first = first &+ firstKey
@@ -272,33 +272,6 @@ extension CommandInfo {
             for index in 0..<length where ASCII.lowercased(argument[index]) != keyword[index] { return false }
             return argument.count == length || argument[length] == 0
         }
-    }
-
-    /// The integer Redis's `string2ll` reads from `bytes`: optional `-`, no `+`, no spaces, no
-    /// leading zeros, at most 20 bytes, within `Int64`; `nil` otherwise.
-    static func integer(_ bytes: UnsafeRawBufferPointer) -> Int64? {
-        let count = bytes.count
-        guard count > 0 && count < 21 else { return nil }
-        if count == 1 && bytes[0] == UInt8(ascii: "0") { return 0 }
-        let negative = bytes[0] == UInt8(ascii: "-")
-        var index = negative ? 1 : 0
-        guard index < count, bytes[index] &- UInt8(ascii: "1") < 9 else { return nil }
-        var magnitude: UInt64 = 0
-        while index < count {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(digit))
-            guard !overflow1 && !overflow2 else { return nil }
-            magnitude = sum
-            index += 1
-        }
-        if negative {
-            guard magnitude <= UInt64(Int64.max) + 1 else { return nil }
-            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
-        }
-        guard magnitude <= UInt64(Int64.max) else { return nil }
-        return Int64(magnitude)
     }
 }
 

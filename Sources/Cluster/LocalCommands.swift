@@ -132,7 +132,7 @@ public enum LocalCommands {
     ) {
         var version = 0
         if arguments.count >= 2 {
-            guard let requested = DecimalText.parse(arguments[1]) else {
+            guard let requested = RedisDecimal.parse(arguments[1]) else {
                 return Wire.raw("-ERR Protocol version is not an integer or out of range\r\n", &output)
             }
             guard requested == 2 || requested == 3 else {
@@ -178,7 +178,7 @@ public enum LocalCommands {
 
     /// `SELECT index`: only database 0 exists in a cluster.
     private static func select(_ argument: UnsafeRawBufferPointer, _ output: inout [UInt8]) {
-        guard let index = DecimalText.parse(argument) else {
+        guard let index = RedisDecimal.parse(argument) else {
             return Wire.raw("-ERR value is not an integer or out of range\r\n", &output)
         }
         guard Int64(Int32.min)...Int64(Int32.max) ~= index else {
@@ -325,7 +325,7 @@ private enum Wire {
     /// `<type><count>\r\n`: an aggregate header or a blob length.
     static func header(_ type: UInt8, _ count: Int, _ output: inout [UInt8]) {
         output.append(type)
-        DecimalText.append(Int64(count), to: &output)
+        RedisDecimal.append(Int64(count), to: &output)
         raw("\r\n", &output)
     }
 
@@ -337,7 +337,7 @@ private enum Wire {
 
     static func integer(_ value: Int64, _ output: inout [UInt8]) {
         output.append(UInt8(ascii: ":"))
-        DecimalText.append(value, to: &output)
+        RedisDecimal.append(value, to: &output)
         raw("\r\n", &output)
     }
 

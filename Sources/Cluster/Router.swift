@@ -153,7 +153,7 @@ public final class Router: Sendable {
         case .local: return .local
         case .anyMaster: return .anyMaster
         case .slotArgument:
-            guard arguments.count > 2, let slot = CommandInfo.integer(arguments[2]), slot >= 0, slot < HashSlot.count
+            guard arguments.count > 2, let slot = RedisDecimal.parse(arguments[2]), slot >= 0, slot < HashSlot.count
             else { return .anyMaster }
             return .slot(UInt16(slot))
         case .unsupported, .client, .cluster, .streamRead: return .unsupported

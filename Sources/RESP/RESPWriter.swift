@@ -70,7 +70,7 @@ public enum RESPWriter {
     /// A bulk string holding `value` in decimal, as commands take numbers (`CLUSTER COUNTKEYSINSLOT 7`).
     public static func appendBulk(integer value: Int, into buffer: inout [UInt8]) {
         appendLine(UInt8(ascii: "$"), decimalLength(Int64(value)), into: &buffer)
-        appendDecimal(Int64(value), into: &buffer)
+        RedisDecimal.append(Int64(value), to: &buffer)
         buffer.append(crlf.0)
         buffer.append(crlf.1)
     }
@@ -124,7 +124,7 @@ public enum RESPWriter {
     /// `:value\r\n`.
     public static func appendInteger(_ value: Int64, into buffer: inout [UInt8]) {
         buffer.append(UInt8(ascii: ":"))
-        appendDecimal(value, into: &buffer)
+        RedisDecimal.append(value, to: &buffer)
         buffer.append(crlf.0)
         buffer.append(crlf.1)
     }
@@ -139,7 +139,7 @@ public enum RESPWriter {
     /// `<type><value>\r\n`.
     private static func appendLine(_ type: UInt8, _ value: Int, into buffer: inout [UInt8]) {
         buffer.append(type)
-        appendDecimal(Int64(value), into: &buffer)
+        RedisDecimal.append(Int64(value), to: &buffer)
         buffer.append(crlf.0)
         buffer.append(crlf.1)
     }
@@ -155,19 +155,7 @@ public enum RESPWriter {
         buffer.append(crlf.1)
     }
 
-    /// The decimal digits of `value`, written backwards then reversed in place.
-    private static func appendDecimal(_ value: Int64, into buffer: inout [UInt8]) {
-        if value < 0 { buffer.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        let start = buffer.count
-        repeat {
-            buffer.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        buffer[start...].reverse()
-    }
-
-    /// How many bytes `appendDecimal` writes for `value`.
+    /// How many bytes `RedisDecimal.append` writes for `value`.
     private static func decimalLength(_ value: Int64) -> Int {
         var magnitude = value.magnitude
         var length = value < 0 ? 2 : 1

@@ -118,7 +118,7 @@ public struct RequestParser: Sendable {
                 case .pending: return .needMore
                 case .tooBig: return finish(.error("ERR Protocol error: too big mbulk count string"))
                 }
-                guard let count = Self.string2ll(input, 1..<lineEnd), count <= limits.maxArguments else {
+                guard let count = RedisDecimal.parse(UnsafeRawBufferPointer(rebasing: input[1..<lineEnd])), count <= limits.maxArguments else {
                     return finish(.error("ERR Protocol error: invalid multibulk length"))
                 }
                 canonical = input[lineEnd + 1] == UInt8(ascii: "\n")
@@ -139,7 +139,7 @@ public struct RequestParser: Sendable {
                 guard type == UInt8(ascii: "$") else {
                     return finish(.error("ERR Protocol error: expected '$', got '" + Self.render(type) + "'"))
                 }
-                guard let length = Self.string2ll(input, lineStart + 1..<lineEnd), length >= 0,
+                guard let length = RedisDecimal.parse(UnsafeRawBufferPointer(rebasing: input[lineStart + 1..<lineEnd])), length >= 0,
                     length <= limits.maxBulkLength
                 else {
                     return finish(.error("ERR Protocol error: invalid bulk length"))
@@ -239,36 +239,6 @@ public struct RequestParser: Sendable {
     }
 
     // MARK: - Numbers and text
-
-    /// Redis's `string2ll`: an optional `-`, then `0` alone or digits not starting with `0`, at most
-    /// 20 bytes, within `Int64`; anything else (empty, `+`, spaces, `-0`, overflow) is `nil`.
-    static func string2ll(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int64? {
-        guard !range.isEmpty, range.count < 21 else { return nil }
-        if range.count == 1 && bytes[range.lowerBound] == UInt8(ascii: "0") { return 0 }
-        var index = range.lowerBound
-        let negative = bytes[index] == UInt8(ascii: "-")
-        if negative {
-            index += 1
-            guard index < range.upperBound else { return nil }
-        }
-        guard bytes[index] &- UInt8(ascii: "1") < 9 else { return nil }
-        var value: UInt64 = 0
-        while index < range.upperBound {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (next, overflow2) = shifted.addingReportingOverflow(UInt64(digit))
-            guard !overflow1 && !overflow2 else { return nil }
-            value = next
-            index += 1
-        }
-        if negative {
-            guard value <= UInt64(Int64.max) + 1 else { return nil }
-            return value == UInt64(Int64.max) + 1 ? Int64.min : -Int64(value)
-        }
-        guard value <= UInt64(Int64.max) else { return nil }
-        return Int64(value)
-    }
 
     /// The byte as Redis's `%c` shows it in an error, after it maps CR and LF to spaces. A byte
     /// above 0x7F (sent raw by Redis) cannot be kept in a `String`; it becomes U+FFFD.

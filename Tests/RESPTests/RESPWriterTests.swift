@@ -166,3 +166,23 @@ import Testing
         #expect(buffer == Array("+OK\r\n:-42\r\n*10\r\n".utf8))
     }
 }
+
+/// `string2ll`, shared by the request parser, the key specs and the local commands.
+@Suite struct RedisDecimalTests {
+    @Test(arguments: [
+        ("0", Int64?.some(0)), ("1", 1), ("-1", -1), ("123", 123), ("9223372036854775807", .max),
+        ("-9223372036854775808", .min), ("9223372036854775808", nil), ("-9223372036854775809", nil),
+        ("", nil), ("-", nil), ("+1", nil), ("01", nil), ("-0", nil), (" 1", nil), ("1 ", nil), ("1x", nil),
+        ("00", nil), ("123456789012345678901", nil),
+    ])
+    func parsesAsRedisDoes(text: String, expected: Int64?) {
+        #expect(Array(text.utf8).withUnsafeBytes { RedisDecimal.parse($0) } == expected)
+    }
+
+    @Test(arguments: [Int64(0), 7, -7, 10, 1_000_000, .max, .min])
+    func appendsDecimal(value: Int64) {
+        var buffer: [UInt8] = []
+        RedisDecimal.append(value, to: &buffer)
+        #expect(String(decoding: buffer, as: UTF8.self) == String(value))
+    }
+}
