@@ -267,22 +267,23 @@ public struct ReplyScanner: Sendable {
     }
 
     /// A signed decimal line, strict: an optional `-` and at least one digit, within `Int64`.
-    private static func number(_ bytes: UnsafeRawBufferPointer, _ line: Range<Int>, of kind: String) throws(RESPError)
+    /// `kind` names it in an error; an autoclosure, so a valid line (every reply) builds no String.
+    private static func number(_ bytes: UnsafeRawBufferPointer, _ line: Range<Int>, of kind: @autoclosure () -> String) throws(RESPError)
         -> Int64
     {
         var index = line.lowerBound
         let negative = index < line.upperBound && bytes[index] == UInt8(ascii: "-")
         if negative { index += 1 }
-        guard index < line.upperBound else { throw .malformed("invalid \(kind)") }
+        guard index < line.upperBound else { throw .malformed("invalid \(kind())") }
         var value: Int64 = 0
         while index < line.upperBound {
             let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { throw .malformed("invalid \(kind)") }
+            guard digit < 10 else { throw .malformed("invalid \(kind())") }
             // Accumulate negative numbers downwards so Int64.min parses too.
             let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
             let (next, overflow2) =
                 negative ? shifted.subtractingReportingOverflow(Int64(digit)) : shifted.addingReportingOverflow(Int64(digit))
-            guard !overflow1 && !overflow2 else { throw .malformed("\(kind) out of range") }
+            guard !overflow1 && !overflow2 else { throw .malformed("\(kind()) out of range") }
             value = next
             index += 1
         }

@@ -74,6 +74,14 @@ struct ByteQueue {
         return storage! + end
     }
 
+    /// How much to read next: what is left of the block (a pool block when there is none yet), at
+    /// least 4 KiB, or more when a value being received needs `total` bytes in all. Reading no
+    /// more than that keeps a steady stream in one pool block, with no allocation.
+    func readSize(total: Int?) -> Int {
+        let left = (storage == nil ? BlockPool.blockSize : capacity) - count
+        return max((total ?? 0) - count, left >= 4096 ? left : BlockPool.blockSize)
+    }
+
     /// Marks `count` bytes written after a ``reserve(_:)`` as waiting.
     mutating func commit(_ count: Int) {
         end += count

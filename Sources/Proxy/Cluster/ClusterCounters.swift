@@ -28,7 +28,8 @@ public struct MasterCounters: Sendable, Equatable {
 
 /// Command latencies (from a request's arrival to its reply being queued for the client), counted
 /// in power-of-two microsecond buckets: bucket `i` holds latencies below 2^i µs (bucket 0: < 1 µs),
-/// the last one everything longer. Fixed size, so recording one never allocates.
+/// the last one everything longer. Fixed size: recording allocates nothing, except that the first
+/// record after the loop publishes its counters copies the buckets once (copy-on-write).
 public struct LatencyHistogram: Sendable, Equatable {
     public static let bucketCount = 28  // up to 2^26 µs ≈ 67 s, then "longer"
     public private(set) var buckets: [UInt64] = Array(repeating: 0, count: bucketCount)

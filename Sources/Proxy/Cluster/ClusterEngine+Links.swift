@@ -78,7 +78,7 @@ extension ClusterEngine {
 
     private func readReplies(_ link: BackendLink) {
         while link.fd >= 0 {
-            let room = max(link.scanner.bytesNeeded.map { $0 - link.input.count } ?? 0, 64 * 1024)
+            let room = link.input.readSize(total: link.scanner.bytesNeeded)
             switch SocketIO.recv(link.fd, into: link.input.reserve(room), count: room) {
             case .done(let count):
                 link.input.commit(count)

@@ -253,7 +253,7 @@ final class ClusterEngine: SessionEngine {
         while !client.finished {
             runBufferedRequests(client)
             guard !client.finished, !client.paused, client.readable else { return }
-            let room = max(client.parser.bytesNeeded.map { $0 - client.input.count } ?? 0, 16 * 1024)
+            let room = client.input.readSize(total: client.parser.bytesNeeded)
             switch SocketIO.recv(client.fd, into: client.input.reserve(room), count: room) {
             case .done(let count):
                 client.input.commit(count)
