@@ -21,5 +21,17 @@ let package = Package(
         ),
         // ConfigLoader.parse(yaml:path:) on arbitrary text.
         .executableTarget(name: "FuzzConfig", dependencies: [.product(name: "Config", package: root)]),
+        // Cluster mode's client side: RequestParser on arbitrary request streams, whole and split.
+        .executableTarget(name: "FuzzRequestParser", dependencies: [.product(name: "RESP", package: root)]),
+        // Cluster mode's backend side: ReplyScanner against RESPReader on arbitrary reply streams.
+        .executableTarget(name: "FuzzReplyScanner", dependencies: [.product(name: "RESP", package: root)]),
+        // SlotMap(shardsReply:) and SlotMap(slotsReply:) on arbitrary replies.
+        .executableTarget(
+            name: "FuzzSlotMap", dependencies: [.product(name: "Cluster", package: root), .product(name: "RESP", package: root)]
+        ),
+        // Router.route on arbitrary argument lists against a real redis-server 7.0 COMMAND table.
+        .executableTarget(
+            name: "FuzzRouter", dependencies: [.product(name: "Cluster", package: root), .product(name: "RESP", package: root)]
+        ),
     ]
 )
