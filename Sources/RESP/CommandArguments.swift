@@ -9,10 +9,11 @@ public struct CommandArguments {
     private var offsets: [Int] = []
     private var lengths: [Int] = []
 
-    public init() {
+    /// `capacity`: arguments to make room for now (0 allocates nothing: a placeholder).
+    public init(capacity: Int = 16) {
         base = UnsafeRawBufferPointer(start: nil, count: 0)
-        offsets.reserveCapacity(16)
-        lengths.reserveCapacity(16)
+        offsets.reserveCapacity(capacity)
+        lengths.reserveCapacity(capacity)
     }
 
     /// Number of arguments, the command name included.

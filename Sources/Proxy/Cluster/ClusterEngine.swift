@@ -276,7 +276,7 @@ final class ClusterEngine: SessionEngine {
     private func runBufferedRequests(_ client: ClusterClient) {
         // The spans live in a local while the requests run (swapped back after): reading a
         // class's property would retain its arrays for every request.
-        var arguments = CommandArguments()
+        var arguments = CommandArguments(capacity: 0)  // no allocation: only holds the place
         swap(&arguments, &self.arguments)
         defer { swap(&arguments, &self.arguments) }
         client.paused = false
