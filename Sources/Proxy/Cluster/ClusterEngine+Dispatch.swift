@@ -112,7 +112,7 @@ extension ClusterEngine {
     static func awaitingKey(_ waiter: BackendLink.Waiter) -> UInt64 { UInt64(UInt32(bitPattern: waiter.client)) << 32 | UInt64(waiter.sequence) }
 
     /// `COMMAND GETKEYS` answered: route the command it was asked for.
-    func keysFound(_ waiter: BackendLink.Waiter, _ reply: UnsafeRawBufferPointer, isError: Bool, on link: BackendLink) {
+    func keysFound(_ waiter: BackendLink.Waiter, _ reply: UnsafeRawBufferPointer, isError: Bool) {
         guard let command = awaitingKeys.removeValue(forKey: Self.awaitingKey(waiter)),
               let client = clients[Int(waiter.client)], client.generation == waiter.generation, let view else { return }
         var route = Route.anyMaster  // no keys, or arguments GETKEYS rejects: the server answers the command's own error
@@ -132,8 +132,9 @@ extension ClusterEngine {
         var forward = waiter
         forward.kind = .client
         guard target >= 0 else { return deliver(forward, error: Self.slotNotServed) }
-        link.counters.commands &+= 1
-        command.withUnsafeBytes { enqueue($0, for: forward, on: self.link(target, for: client)) }
+        let destination = link(target, for: client)
+        destination.counters.commands &+= 1
+        command.withUnsafeBytes { enqueue($0, for: forward, on: destination) }
     }
 
     /// Queues the request on a master's link, to be written with the others at the end of the event.

@@ -118,7 +118,7 @@ extension ClusterEngine {
                 case .asking:
                     break  // its +OK; an error would show in the reply to the command that follows
                 case .keys:
-                    keysFound(waiter, reply, isError: scanned.isError, on: link)
+                    keysFound(waiter, reply, isError: scanned.isError)
                 case .handshake:
                     if scanned.isError {
                         let text = String(decoding: UnsafeRawBufferPointer(rebasing: reply[(scanned.errorText ?? 0..<0)]), as: UTF8.self)

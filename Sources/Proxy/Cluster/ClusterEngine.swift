@@ -81,11 +81,7 @@ final class ClusterEngine: SessionEngine {
         let name = "\(host):\(port)"
         if let index = linkByName[name] { return index }
         guard let address = SocketAddress(host: host, port: port) else { return nil }
-        let index = Int32(links.count)
-        links.append(BackendLink(index: index, host: host, port: port, address: address, resp3: false,
-                                 handshake: settings.handshake(resp3: false), pool: blocks))
-        links[Int(index)].failed = failedServers.contains(name)
-        resp3Twin.append(-1)
+        let index = addLink(host: host, port: port, address: address, resp3: false)
         linkByName[name] = index
         return index
     }
@@ -106,7 +102,7 @@ final class ClusterEngine: SessionEngine {
         let first = links[Int(index)]
         if first.siblings.isEmpty { first.siblings = Array(repeating: -1, count: settings.connectionsPerServer - 1) }
         if first.siblings[number - 1] < 0 {
-            first.siblings[number - 1] = addLink(like: first, resp3: false)
+            first.siblings[number - 1] = addLink(host: first.host, port: first.port, address: first.address, resp3: false)
         }
         return first.siblings[number - 1]
     }
@@ -114,16 +110,19 @@ final class ClusterEngine: SessionEngine {
     /// The RESP2 link `index`, or its RESP3 twin.
     func link(_ index: Int32, resp3: Bool) -> BackendLink {
         guard resp3 else { return links[Int(index)] }
-        if resp3Twin[Int(index)] < 0 { resp3Twin[Int(index)] = addLink(like: links[Int(index)], resp3: true) }
+        if resp3Twin[Int(index)] < 0 {
+            let plain = links[Int(index)]
+            resp3Twin[Int(index)] = addLink(host: plain.host, port: plain.port, address: plain.address, resp3: true)
+        }
         return links[Int(resp3Twin[Int(index)])]
     }
 
-    /// One more connection to the master of `model`.
-    private func addLink(like model: BackendLink, resp3: Bool) -> Int32 {
+    /// One more connection to `host:port` (the only place links are made).
+    private func addLink(host: String, port: UInt16, address: SocketAddress, resp3: Bool) -> Int32 {
         let index = Int32(links.count)
-        let link = BackendLink(index: index, host: model.host, port: model.port, address: model.address, resp3: resp3,
+        let link = BackendLink(index: index, host: host, port: port, address: address, resp3: resp3,
                                handshake: settings.handshake(resp3: resp3), pool: blocks)
-        link.failed = model.failed
+        link.failed = failedServers.contains(link.name)
         links.append(link)
         resp3Twin.append(-1)
         return index
@@ -227,8 +226,9 @@ final class ClusterEngine: SessionEngine {
                 client.waitingForMap = false
                 readRequests(client)
             }
-            let activity: IdlePolicy.Activity = client.finished && client.drained ? .refused : .open(halfClosed: false)
-            if let expiry = settings.timeouts.expiry(activity, clientSeen: client.clientSeen, serverSeen: client.serverSeen, now: now),
+            // A finished client has sent its FIN (or QUIT): client_fin bounds how long its replies may take.
+            if let expiry = settings.timeouts.expiry(.open(halfClosed: client.finished), clientSeen: client.clientSeen,
+                                                     serverSeen: client.serverSeen, now: now),
                expiry != .serverIdle || client.pendingReplies > 0 {  // server_idle: only while waiting for a reply
                 logger.debug("closing session", metadata: ["reason": "\(expiry.rawValue)"])
                 closeClient(client)
