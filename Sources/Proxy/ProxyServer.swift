@@ -108,7 +108,7 @@ public final class ProxyServer {
                 // A server went DOWN or changed role: its slots may have moved, and it gets nothing meanwhile.
                 let failed = pool.failedServers
                 for mailbox in mailboxes { mailbox.send(.failedServers(failed)) }
-                refresher.refreshNow()
+                refresher.serversFailed(failed)
             },
             shutDownSessions: { [mailboxes] server in for mailbox in mailboxes { mailbox.send(.shutDownSessions(backend: server)) } })
 
@@ -223,7 +223,8 @@ public final class ProxyServer {
             ClientAuthenticator.User(name: $0.username.map { Array($0.utf8) } ?? ClientAuthenticator.defaultUserName, password: Array($0.password.utf8))
         }
         return ClusterSettings(timeouts: idlePolicy(config.proxy.timeouts), authenticator: ClientAuthenticator(users: users),
-                               connectionsPerServer: config.cluster.connectionsPerServer, credentials: config.backends.auth)
+                               hold: config.cluster.hold.nanoseconds, connectionsPerServer: config.cluster.connectionsPerServer,
+                               credentials: config.backends.auth)
     }
 
     private static func idlePolicy(_ timeouts: Timeouts) -> IdlePolicy {
