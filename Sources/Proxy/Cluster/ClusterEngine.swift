@@ -1,3 +1,4 @@
+import CLinuxNet
 import Cluster
 import EventLoop
 import Glibc
@@ -39,6 +40,8 @@ final class ClusterEngine: SessionEngine {
     /// Servers the checks show DOWN (`host:port`).
     private var failedServers: Set<String> = []
     var clientsToFlush: [Int32] = []
+    /// The most the buffers held since memory was last given back (``returnFreedMemory()``).
+    private var highWater = 0
     /// Asks the control side for a new slot map now (after a MOVED).
     let requestRefresh: @Sendable () -> Void
     var logger: Logger { context.logger }
@@ -172,6 +175,7 @@ final class ClusterEngine: SessionEngine {
             if events & (EpollLoop.writable | EpollLoop.hangup | EpollLoop.error) != 0 {
                 client.writable = true
                 if !client.flush() { return closeClient(client) }
+                resumeIfDrained(client)
             }
             if events & (EpollLoop.readable | DataPlaneContext.hangupEvents) != 0 {
                 client.readable = true
@@ -245,7 +249,20 @@ final class ClusterEngine: SessionEngine {
             }
         }
         flushPending()
+        returnFreedMemory()
     }
+
+    /// After a burst (clients that pipelined without reading, then left), gives the freed
+    /// buffers back to the system: malloc keeps freed 16 KiB blocks in its heap otherwise.
+    private func returnFreedMemory() {
+        highWater = max(highWater, blocks.bytesInUse)
+        if highWater - blocks.bytesInUse >= Self.trimThreshold {
+            _ = cln_malloc_trim()
+            highWater = blocks.bytesInUse
+        }
+    }
+
+    static let trimThreshold = 16 << 20
 
     /// How long a client's requests wait for the first slot map before they are answered CLUSTERDOWN.
     static let firstMapWait: UInt64 = 2_000_000_000
@@ -293,7 +310,8 @@ final class ClusterEngine: SessionEngine {
             return
         }
         while !client.finished && !client.input.isEmpty {
-            if client.pendingReplies >= settings.maxPendingReplies || client.output.count >= settings.maxUnreadReplyBytes {
+            if client.pendingReplies >= settings.maxPendingReplies || client.output.count >= settings.maxUnreadReplyBytes
+                || (blocks.bytesInUse >= settings.maxBufferedBytes && !client.drained) {
                 client.paused = true
                 return
             }
@@ -359,13 +377,18 @@ final class ClusterEngine: SessionEngine {
                 closeClient(client)
                 continue
             }
-            if client.paused && client.pendingReplies < settings.maxPendingReplies / 2
-                && client.output.count < settings.maxUnreadReplyBytes / 2 {
-                readRequests(client)
-            }
+            resumeIfDrained(client)
             finishIfDone(client)
         }
         clientsToFlush.removeAll(keepingCapacity: true)
+    }
+
+    /// Reads a paused client again once half of what paused it has been written.
+    private func resumeIfDrained(_ client: ClusterClient) {
+        if client.paused && client.pendingReplies < settings.maxPendingReplies / 2
+            && client.output.count < settings.maxUnreadReplyBytes / 2 {
+            readRequests(client)
+        }
     }
 
     /// Closes a client that will send no more once every reply it is owed has been written.
