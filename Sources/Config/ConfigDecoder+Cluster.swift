@@ -2,7 +2,7 @@ import Yams
 
 /// `cluster:` — Redis Cluster mode's settings, only allowed with `proxy.mode: cluster`.
 extension ConfigDecoder {
-    static let clusterKeys = ["refresh", "connections_per_server"]
+    static let clusterKeys = ["refresh", "connections_per_server", "hold"]
 
     /// Reads `cluster:`; `mode` is `proxy.mode`, or `nil` when that could not be read (then the
     /// section is read as if it were allowed). A `cluster:` with nothing under it is "not set" and
@@ -25,6 +25,14 @@ extension ConfigDecoder {
         }
         if let connections = fields["connections_per_server"], let number = integer(connections, 1...64) {
             cluster.connectionsPerServer = number
+        }
+        if let hold = fields["hold"], let duration = duration(hold) {
+            // Longer than a minute, a client would rather hear that the cluster is down.
+            if duration > .seconds(60) {
+                report(hold, "must be at most 1m (0 = answer CLUSTERDOWN at once)")
+            } else {
+                cluster.hold = duration
+            }
         }
     }
 }

@@ -74,6 +74,9 @@ public struct ClusterConfig: Sendable, Equatable {
     /// Pipelined connections each data-plane thread keeps to each master (1…64); a client's
     /// commands always take the same one, so they run in the order it sent them.
     public var connectionsPerServer: Int = 1
+    /// How long a command for a slot without a live master (down, failing over, or answering
+    /// CLUSTERDOWN/TRYAGAIN/LOADING) waits for one before it is answered CLUSTERDOWN; 0 = at once.
+    public var hold: Duration = .seconds(2)
     public init() {}
 }
 

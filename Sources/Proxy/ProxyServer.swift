@@ -31,12 +31,16 @@ public final class ProxyServer {
     private var refresher: TopologyRefresher?
     private var refresherThread: LoopThread?
     private var discovery: NodeDiscovery?
-    /// cluster mode: nodes the slot map named beyond `backends.servers`, checked like them.
+    /// cluster mode: nodes the slot map names beyond `backends.servers`, checked like them; a
+    /// node that leaves the map (`redis-cli --cluster del-node`) leaves this list and the checks.
     private var discovered: [Endpoint] = []
+    /// `backends.servers` as the file says (``config`` holds the discovered nodes too).
+    private var configuredServers: [Endpoint]
     public private(set) var listenAddresses: [SocketAddress] = []
 
     public init(config: FerryConfig, controlLoop: EpollLoop, logger: Logger) throws(SystemError) {
         self.config = config
+        configuredServers = config.backends.servers
         self.controlLoop = controlLoop
         self.logger = logger
         threadCount = config.proxy.threads > 0 ? config.proxy.threads : max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
@@ -108,7 +112,7 @@ public final class ProxyServer {
                 // A server went DOWN or changed role: its slots may have moved, and it gets nothing meanwhile.
                 let failed = pool.failedServers
                 for mailbox in mailboxes { mailbox.send(.failedServers(failed)) }
-                refresher.refreshNow()
+                refresher.serversFailed(failed)
             },
             shutDownSessions: { [mailboxes] server in for mailbox in mailboxes { mailbox.send(.shutDownSessions(backend: server)) } })
 
@@ -223,7 +227,8 @@ public final class ProxyServer {
             ClientAuthenticator.User(name: $0.username.map { Array($0.utf8) } ?? ClientAuthenticator.defaultUserName, password: Array($0.password.utf8))
         }
         return ClusterSettings(timeouts: idlePolicy(config.proxy.timeouts), authenticator: ClientAuthenticator(users: users),
-                               connectionsPerServer: config.cluster.connectionsPerServer, credentials: config.backends.auth)
+                               hold: config.cluster.hold.nanoseconds, connectionsPerServer: config.cluster.connectionsPerServer,
+                               credentials: config.backends.auth)
     }
 
     private static func idlePolicy(_ timeouts: Timeouts) -> IdlePolicy {
@@ -235,8 +240,13 @@ public final class ProxyServer {
     /// servers added or removed, check parameters, timeouts, retries, maxconn, select, on_down.
     /// Returns what it could not apply (listeners, threads), which needs a restart.
     public func reload(_ new: FerryConfig) throws(SystemError) -> [String] {
+        configuredServers = new.backends.servers
+        return try apply(new)
+    }
+
+    /// Applies `new` with the discovered nodes added (they stay checked whatever the file says).
+    private func apply(_ new: FerryConfig) throws(SystemError) -> [String] {
         var new = new
-        // Discovered nodes stay checked whatever the file says (the next refresh would add them back).
         new.backends.servers += discovered.filter { !new.backends.servers.contains($0) }
         var notApplied: [String] = []
         if new.proxy.listen != config.proxy.listen { notApplied.append("proxy.listen") }
@@ -263,18 +273,27 @@ public final class ProxyServer {
         return notApplied
     }
 
-    /// cluster mode: starts checking the nodes of a new slot map that are not checked yet.
+    /// cluster mode: checks the nodes of a new slot map that are not configured, and stops
+    /// checking those it no longer names.
     private func adopt(discovered nodes: [Endpoint]) {
-        let missing = nodes.filter { !config.backends.servers.contains($0) }
-        guard !missing.isEmpty else { return }
-        discovered += missing
-        logger.notice("checking \(missing.count) nodes the cluster named", metadata: [
-            "event": "nodes_discovered", "servers": "\(missing.map(\.description).joined(separator: ", "))",
-        ])
+        let wanted = nodes.filter { !configuredServers.contains($0) }
+        guard wanted != discovered else { return }
+        let added = wanted.filter { !discovered.contains($0) }, removed = discovered.filter { !wanted.contains($0) }
+        discovered = wanted
+        if !added.isEmpty {
+            logger.notice("checking \(added.count) nodes the cluster named", metadata: [
+                "event": "nodes_discovered", "servers": "\(added.map(\.description).joined(separator: ", "))",
+            ])
+        }
+        if !removed.isEmpty {
+            logger.notice("no longer checking \(removed.count) nodes the cluster stopped naming", metadata: [
+                "event": "nodes_forgotten", "servers": "\(removed.map(\.description).joined(separator: ", "))",
+            ])
+        }
         var new = config
-        new.backends.servers += missing
+        new.backends.servers = configuredServers
         do {
-            _ = try reload(new)
+            _ = try apply(new)
         } catch {
             logger.warning("cannot check discovered nodes: \(error)")
         }

@@ -15,7 +15,8 @@ import Proxy
 /// before any command), `ferry_moved`, `ferry_asked`, `ferry_tryagain`, `ferry_errors`,
 /// `ferry_in_flight`, `ferry_connects`, `ferry_slots` (master: slots it serves; `cluster,BACKEND`:
 /// slots covered), `ferry_slot_ranges` (master: `0-5460 10923`), `ferry_slot_map_age` (seconds
-/// since the slot map was read; empty before the first map).
+/// since the slot map was read; empty before the first map), `ferry_held` (commands that waited for a
+/// new master, `cluster.hold`).
 public enum CSVRenderer {
     /// HAProxy 2.6's first columns, positions 0...82.
     public static let haproxyColumns = [
@@ -37,7 +38,7 @@ public enum CSVRenderer {
         "ferry_no_backend", "ferry_accept_errors", "ferry_check_duration_us", "ferry_out_of_resources",
         // cluster mode
         "ferry_latency_p50_us", "ferry_latency_p99_us", "ferry_moved", "ferry_asked", "ferry_tryagain", "ferry_errors",
-        "ferry_in_flight", "ferry_connects", "ferry_slots", "ferry_slot_ranges", "ferry_slot_map_age",
+        "ferry_in_flight", "ferry_connects", "ferry_slots", "ferry_slot_ranges", "ferry_slot_map_age", "ferry_held",
     ]
 
     public static var columns: [String] { haproxyColumns + ferryColumns }
@@ -142,6 +143,7 @@ public enum CSVRenderer {
             ["req_tot": String(counters.commands), "ferry_moved": String(counters.moved),
              "ferry_asked": String(counters.asked), "ferry_tryagain": String(counters.tryAgain),
              "ferry_errors": String(counters.errors), "ferry_in_flight": String(counters.inFlight),
+             "ferry_held": String(counters.held),
              "ferry_connects": String(counters.connects)]
         }
         var rows: [[String: String]] = cluster.masters.enumerated().map { index, master in

@@ -49,6 +49,7 @@ public struct ClusterStats: Sendable, Equatable {
             sum.asked &+= counters.asked
             sum.tryAgain &+= counters.tryAgain
             sum.errors &+= counters.errors
+            sum.held &+= counters.held
             sum.connects &+= counters.connects
             sum.inFlight &+= counters.inFlight
         }

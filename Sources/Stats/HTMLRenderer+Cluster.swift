@@ -19,12 +19,14 @@ extension HTMLRenderer {
         html += "<table class=\"tbl\" id=\"masters\">\n<tr class=\"h1\"><th rowspan=\"2\">Master</th>"
         html += "<th rowspan=\"2\">Commands</th><th colspan=\"3\">Redirections followed</th>"
         html += "<th rowspan=\"2\" title=\"commands answered with an error of Ferry's: connect failed, connection lost\">Errors</th>"
+        html += "<th rowspan=\"2\" title=\"commands that waited for a new master (cluster.hold)\">Held</th>"
         html += "<th rowspan=\"2\" title=\"sent, not yet answered\">In flight</th>"
         html += "<th rowspan=\"2\" title=\"connections opened\">Connects</th><th rowspan=\"2\">Slots</th></tr>\n"
         html += "<tr class=\"h2\"><th>MOVED</th><th>ASK</th><th>TRYAGAIN</th></tr>\n"
         func counterCells(_ counters: MasterCounters) -> String {
             num(counters.commands) + num(counters.moved) + num(counters.asked) + num(counters.tryAgain)
-                + num(counters.errors, warn: counters.errors > 0) + num(counters.inFlight) + num(counters.connects)
+                + num(counters.errors, warn: counters.errors > 0) + num(counters.held) + num(counters.inFlight)
+                + num(counters.connects)
         }
         for (index, master) in cluster.masters.enumerated() {
             html += "<tr class=\"\(master.slots > 0 ? "s-up" : "s-not-checked")\" id=\"master-\(index)\">"

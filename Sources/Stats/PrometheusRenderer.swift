@@ -10,7 +10,7 @@ import Proxy
 ///   i = 0…26 (1e-06 … 67.108864 s), then `+Inf`. A bucket counts latencies below its bound (measured
 ///   in whole µs), so `le` is exact to 1 µs; `_sum` (seconds) and `_count` follow;
 /// - per master, labelled `master="<host:port>"`: `ferry_cluster_master_commands_total`,
-///   `_moved_total`, `_asked_total`, `_tryagain_total`, `_errors_total`, `_connects_total`
+///   `_moved_total`, `_asked_total`, `_tryagain_total`, `_errors_total`, `_held_total`, `_connects_total`
 ///   (counters), `ferry_cluster_master_in_flight` and `ferry_cluster_master_slots` (gauges);
 /// - `ferry_cluster_slots_covered` (gauge; 0 before the first map) and
 ///   `ferry_cluster_slot_map_age_seconds` (gauge; absent before the first map).
@@ -198,6 +198,10 @@ public enum PrometheusRenderer {
         perMaster("ferry_cluster_master_errors_total", .counter,
                   "Commands for the master answered with an error of Ferry's (connect failed, connection lost).") {
             .uint($0.counters.errors)
+        }
+        perMaster("ferry_cluster_master_held_total", .counter,
+                  "Commands that waited for the master while it was down or failing over (cluster.hold).") {
+            .uint($0.counters.held)
         }
         perMaster("ferry_cluster_master_connects_total", .counter, "Connections opened to the master.") {
             .uint($0.counters.connects)

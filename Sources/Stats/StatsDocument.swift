@@ -172,6 +172,8 @@ public struct StatsDocument: Codable, Sendable, Equatable {
         public var tryAgain: UInt64
         /// Commands answered with an error of Ferry's (connect failed, connection lost).
         public var errors: UInt64
+        /// Commands that waited for it while it was down or failing over (`cluster.hold`).
+        public var held: UInt64
         /// Connections opened to it.
         public var connects: UInt64
         /// Commands sent and not yet answered.
@@ -285,7 +287,7 @@ extension StatsDocument {
                     let counters = master.counters
                     return Master(name: master.name, commands: counters.commands, moved: counters.moved,
                                   asked: counters.asked, tryAgain: counters.tryAgain, errors: counters.errors,
-                                  connects: counters.connects, inFlight: counters.inFlight, slots: master.slots)
+                                  held: counters.held, connects: counters.connects, inFlight: counters.inFlight, slots: master.slots)
                 },
                 slotMap: cluster.slotMap.map { map in
                     SlotMap(coveredSlots: map.coveredSlots, ageSeconds: StatsFormat.seconds(snapshot.slotMapAge(map)),

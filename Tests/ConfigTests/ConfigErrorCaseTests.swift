@@ -180,7 +180,10 @@ struct ConfigErrorCaseTests {
         ErrorCase("proxy: {mode: cluster}\ncluster:\n  refresh:\n", "cluster.refresh", 3, "must be a duration"),
         ErrorCase("cluster:\n  refresh: 1s\n  refresh: 2s\nproxy: {mode: cluster}\n", "cluster.refresh", 3,
                   "duplicate key (first on line 2)"),
-        ErrorCase("proxy: {mode: cluster}\ncluster:\n  hold: 1s\n", "cluster.hold", 3, "unknown key (expected one of: refresh, connections_per_server)"),
+        ErrorCase("proxy: {mode: cluster}\ncluster:\n  hold_for: 1s\n", "cluster.hold_for", 3,
+                  "unknown key (expected one of: refresh, connections_per_server, hold)"),
+        ErrorCase("proxy: {mode: cluster}\ncluster:\n  hold: 61s\n", "cluster.hold", 3, "must be at most 1m (0 = answer CLUSTERDOWN at once)"),
+        ErrorCase("proxy: {mode: cluster}\ncluster:\n  hold: later\n", "cluster.hold", 3, "must be a duration such as 500ms, 2s or 1m"),
         ErrorCase("proxy: {mode: cluster}\ncluster: 5\n", "cluster", 2, "must be a mapping"),
         ErrorCase("proxy: {mode: cluster}\ncluster: [refresh]\n", "cluster", 2, "must be a mapping"),
     ]

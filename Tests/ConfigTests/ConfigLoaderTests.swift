@@ -27,6 +27,7 @@ struct ConfigLoaderTests {
         #expect(config.proxy.shutdownGrace == .seconds(10))
         #expect(config.proxy.auth.isEmpty)
         #expect(config.cluster.refresh == .seconds(1))
+        #expect(config.cluster.hold == .seconds(2))
         #expect(config.backends.select == .master)
         #expect(config.backends.servers.isEmpty)
         #expect(config.backends.onDown == .shutdownSessions)
@@ -201,6 +202,12 @@ struct ConfigLoaderTests {
     func clusterRefreshFromJustAbove0To1h(text: String, refresh: Duration) throws {
         let yaml = "proxy: {mode: cluster}\ncluster: {refresh: \(text)}\n" + oneServer
         #expect(try ConfigLoader.parse(yaml: yaml, path: "x.yaml").cluster.refresh == refresh)
+    }
+
+    @Test(arguments: [("0", Duration.zero), ("0s", .zero), ("250ms", .milliseconds(250)), ("10s", .seconds(10)), ("1m", .seconds(60))])
+    func clusterHoldFrom0To1m(text: String, hold: Duration) throws {
+        let yaml = "proxy: {mode: cluster}\ncluster: {hold: \(text)}\n" + oneServer
+        #expect(try ConfigLoader.parse(yaml: yaml, path: "x.yaml").cluster.hold == hold)
     }
 
     /// In cluster mode the section and `proxy.auth` may be left out or empty: the defaults, no users.

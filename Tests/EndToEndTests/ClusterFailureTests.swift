@@ -8,7 +8,8 @@ import Testing
 struct ClusterFailureTests {
     @Test func clientsWaitingOnAFrozenMasterGetAnErrorOnceTheChecksSeeItDown() throws {
         let cluster = try SharedCluster.cluster
-        let ferry = try FerryProcess(servers: cluster.ports, extra: "health: {interval: 200ms, timeout: 100ms, rise: 2, fall: 2}",
+        let ferry = try FerryProcess(servers: cluster.ports,
+                                     extra: "health: {interval: 200ms, timeout: 100ms, rise: 2, fall: 2}\ncluster: {hold: 500ms}",
                                      mode: "cluster")
         try E2E.waitUntil("the slot map to be loaded", timeout: .seconds(15)) { ferry.log.contains("slot map updated") }
         let client = try RedisClient(port: ferry.port)
@@ -34,8 +35,11 @@ struct ClusterFailureTests {
         // In flight when the master froze: answered once the checks take it DOWN, never resent.
         let waiting = try client.command(["GET", key])
         #expect(waiting == .error("ERR ferry: connection to 127.0.0.1:\(master) lost"), "\(waiting)")
-        // Meanwhile its slots are refused at once, as a node of that cluster would refuse them.
+        // Meanwhile its slots wait `cluster.hold` for a new master (none comes: no failover in
+        // this cluster), then are refused as a node of that cluster would refuse them.
+        let start = ContinuousClock.now
         #expect(try client.command(["GET", key]) == .error("CLUSTERDOWN The cluster is down"))
+        #expect(ContinuousClock.now - start >= .milliseconds(450))
         // Other masters' keys are served all along.
         #expect(try client.command(["GET", elsewhere]) == .bulk(Array("2".utf8)))
 

@@ -154,7 +154,7 @@ import Testing
     @Test func clusterColumnsAreAppended() {
         let cluster = ["ferry_latency_p50_us", "ferry_latency_p99_us", "ferry_moved", "ferry_asked", "ferry_tryagain",
                        "ferry_errors", "ferry_in_flight", "ferry_connects", "ferry_slots", "ferry_slot_ranges",
-                       "ferry_slot_map_age"]
+                       "ferry_slot_map_age", "ferry_held"]
         let start = 83 + 9
         #expect(CSVRenderer.columns.count == start + cluster.count)
         #expect(Array(CSVRenderer.columns[start...]) == cluster)
@@ -219,6 +219,7 @@ import Testing
         #expect(row["ferry_asked"] == String(counters.asked))
         #expect(row["ferry_tryagain"] == String(counters.tryAgain))
         #expect(row["ferry_errors"] == String(counters.errors))
+        #expect(row["ferry_held"] == String(counters.held))
         #expect(row["ferry_in_flight"] == String(counters.inFlight))
         #expect(row["ferry_connects"] == String(counters.connects))
         #expect(row["ferry_slots"] == String(slots))
@@ -244,6 +245,7 @@ import Testing
         #expect(row["ferry_asked"] == sum(\.asked))
         #expect(row["ferry_tryagain"] == sum(\.tryAgain))
         #expect(row["ferry_errors"] == sum(\.errors))
+        #expect(row["ferry_held"] == sum(\.held))
         #expect(row["ferry_in_flight"] == sum { UInt64($0.inFlight) })
         #expect(row["ferry_connects"] == sum(\.connects))
         #expect(row["ferry_slots"] == covered)

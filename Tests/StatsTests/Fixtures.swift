@@ -115,6 +115,7 @@ enum Fixtures {
         counters.asked = seed + 20
         counters.tryAgain = seed + 30
         counters.errors = seed == 3 ? 17 : 0
+        counters.held = seed + 40
         counters.connects = seed + 2
         counters.inFlight = Int(seed) * 4
         return counters

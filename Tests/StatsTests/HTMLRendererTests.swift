@@ -292,7 +292,7 @@ import Testing
         let row = try #require(Self.row(page, containing: "id=\"master-\(index)\""))
         let counters = Fixtures.masterTraffic[name] ?? MasterCounters()
         let expected = [name] + [counters.commands, counters.moved, counters.asked, counters.tryAgain, counters.errors,
-                                 UInt64(counters.inFlight), counters.connects, UInt64(slots)].map { StatsFormat.count($0) }
+                                 counters.held, UInt64(counters.inFlight), counters.connects, UInt64(slots)].map { StatsFormat.count($0) }
         #expect(Self.cells(row) == expected)
         #expect(row.contains("class=\"\(slots > 0 ? "s-up" : "s-not-checked")\""), "a master without slots is greyed")
         #expect(row.contains("<td class=\"n warn\">") == (counters.errors > 0), "errors are highlighted")
@@ -304,7 +304,7 @@ import Testing
         let all = Fixtures.masterTraffic.values
         func sum(_ value: (MasterCounters) -> UInt64) -> String { StatsFormat.count(all.reduce(UInt64(0)) { $0 + value($1) }) }
         #expect(Self.cells(row) == ["MASTERS", sum(\.commands), sum(\.moved), sum(\.asked), sum(\.tryAgain), sum(\.errors),
-                                    sum { UInt64($0.inFlight) }, sum(\.connects), "16\u{2009}384"])
+                                    sum(\.held), sum { UInt64($0.inFlight) }, sum(\.connects), "16\u{2009}384"])
     }
 
     /// Ranges in slot order with their master; coverage highlighted when incomplete; the map's age.

@@ -145,7 +145,7 @@ import Testing
     /// The keys cluster mode adds; within `ferry-stats/1` they may only ever be added to.
     @Test(arguments: [
         ("cluster", ["masters", "slot_map"]),
-        ("masters", ["name", "commands", "moved", "asked", "try_again", "errors", "connects", "in_flight", "slots"]),
+        ("masters", ["name", "commands", "moved", "asked", "try_again", "errors", "held", "connects", "in_flight", "slots"]),
         ("slot_map", ["covered_slots", "age_seconds", "ranges"]),
         ("ranges", ["first", "last", "master"]),
     ])
@@ -202,7 +202,7 @@ import Testing
         let counters = Fixtures.masterTraffic[name] ?? MasterCounters()
         #expect(masters[index] == .init(name: name, commands: counters.commands, moved: counters.moved,
                                         asked: counters.asked, tryAgain: counters.tryAgain, errors: counters.errors,
-                                        connects: counters.connects, inFlight: counters.inFlight, slots: slots))
+                                        held: counters.held, connects: counters.connects, inFlight: counters.inFlight, slots: slots))
     }
 
     @Test(arguments: [(16_384, 4.5), (16_000, 95.25), (11_000, 0)])

@@ -219,10 +219,11 @@ import Testing
         #expect(Self.value(samples, "ferry_cluster_master_asked_total", labels) == Double(counters.asked))
         #expect(Self.value(samples, "ferry_cluster_master_tryagain_total", labels) == Double(counters.tryAgain))
         #expect(Self.value(samples, "ferry_cluster_master_errors_total", labels) == Double(counters.errors))
+        #expect(Self.value(samples, "ferry_cluster_master_held_total", labels) == Double(counters.held))
         #expect(Self.value(samples, "ferry_cluster_master_connects_total", labels) == Double(counters.connects))
         #expect(Self.value(samples, "ferry_cluster_master_in_flight", labels) == Double(counters.inFlight))
         #expect(Self.value(samples, "ferry_cluster_master_slots", labels) == Double(slots))
-        for family in ["commands", "moved", "asked", "tryagain", "errors", "connects"] {
+        for family in ["commands", "moved", "asked", "tryagain", "errors", "held", "connects"] {
             let name = "ferry_cluster_master_\(family)_total"
             #expect(samples.filter { $0.name == name }.count == Fixtures.mastersInOrder.count)
             #expect(samples.first { $0.name == name }?.type == "counter", "\(name)")

@@ -21,6 +21,9 @@ final class BackendLink {
         /// Redirections followed so far (bounded, so two nodes disagreeing cannot loop).
         var hops: UInt8
         var kind: Kind
+        /// The request's hash slot, or -1 for a command without keys: where a held request goes
+        /// when it is released (``ClusterEngine/releaseHeld()``).
+        var hashSlot: Int16
         /// When the request was queued (MonotonicClock ns), for the latency histogram.
         var queuedAt: UInt64
     }
@@ -122,6 +125,20 @@ final class BackendLink {
             waiters.removeFirst(firstWaiter)
             firstWaiter = 0
         }
+    }
+
+    /// The requests that never reached the wire (none of their bytes written), oldest first, with
+    /// their bytes: they can be sent elsewhere without ever running twice.
+    func unsentRequests() -> [(waiter: Waiter, bytes: [UInt8])] {
+        var unsent: [(waiter: Waiter, bytes: [UInt8])] = []
+        var offset = 0
+        let bytes = stream.bytes
+        for waiter in waiters[firstWaiter...] {
+            let end = offset + Int(waiter.length)
+            if offset >= written { unsent.append((waiter, Array(UnsafeRawBufferPointer(rebasing: bytes[offset..<end])))) }
+            offset = end
+        }
+        return unsent
     }
 
     /// Forgets the connection and everything on it (the caller has answered the waiters).

@@ -29,6 +29,9 @@ final class ClusterClient {
     var paused = false
     /// Requests arrived before Ferry had a slot map: they wait for it (``ClusterEngine/firstMapWait``).
     var waitingForMap = false
+    /// Requests of this client waiting for a master (``ClusterEngine/hold(_:_:)``): while there
+    /// are any, its next requests wait behind them, so they run in the order it sent them.
+    var held: Int32 = 0
     var clientSeen: UInt64
     var serverSeen: UInt64
     let connectedAt: UInt64

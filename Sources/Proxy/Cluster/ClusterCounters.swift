@@ -8,6 +8,9 @@ public struct MasterCounters: Sendable, Equatable {
     public var tryAgain: UInt64 = 0
     /// Commands answered with an error of Ferry's: connect failed, connection lost.
     public var errors: UInt64 = 0
+    /// Commands that waited for it while it was down, failing over or answering CLUSTERDOWN,
+    /// TRYAGAIN or LOADING (`cluster.hold`); those that waited too long count as errors too.
+    public var held: UInt64 = 0
     /// Connections opened to it.
     public var connects: UInt64 = 0
     /// Commands sent and not yet answered, when published.
@@ -21,6 +24,7 @@ public struct MasterCounters: Sendable, Equatable {
         asked += other.asked
         tryAgain += other.tryAgain
         errors += other.errors
+        held += other.held
         connects += other.connects
         inFlight += other.inFlight
     }

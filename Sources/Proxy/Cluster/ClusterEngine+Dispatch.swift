@@ -28,9 +28,9 @@ extension ClusterEngine {
             if !answerLocally(client, arguments) { reply(client, error: Router.unsupportedMessage(for: arguments)) }
         case .slot(let slot):
             let link = slotLinks[Int(slot)]
-            if link >= 0 { send(client, arguments, raw: raw, to: link) } else { reply(client, error: Self.slotNotServed) }
+            if link >= 0 { send(client, arguments, raw: raw, to: link, hashSlot: Int16(slot)) } else { reply(client, error: Self.slotNotServed) }
         case .anyMaster:
-            if let link = anyMaster() { send(client, arguments, raw: raw, to: link) } else { reply(client, error: Self.slotNotServed) }
+            if let link = anyMaster() { send(client, arguments, raw: raw, to: link, hashSlot: -1) } else { reply(client, error: Self.slotNotServed) }
         case .unsupported:
             reply(client, error: Router.unsupportedMessage(for: arguments))
         case .crossSlot:
@@ -103,7 +103,7 @@ extension ClusterEngine {
         RESPWriter.appendBulk("GETKEYS", into: &question)
         for position in 0..<arguments.count { RESPWriter.appendBulk(arguments[position], into: &question) }
         let waiter = BackendLink.Waiter(client: client.slot, generation: client.generation, sequence: client.nextSequence,
-                                        length: 0, hops: 0, kind: .keys, queuedAt: context.loop.now)
+                                        length: 0, hops: 0, kind: .keys, hashSlot: -1, queuedAt: context.loop.now)
         client.nextSequence &+= 1
         awaitingKeys[Self.awaitingKey(waiter)] = command
         question.withUnsafeBytes { enqueue($0, for: waiter, on: link) }
@@ -120,8 +120,12 @@ extension ClusterEngine {
             route = view.router.route(keysFromGetKeys: keys)
         }
         var target: Int32 = -1
+        var forward = waiter
+        forward.kind = .client
         switch route {
-        case .slot(let slot): target = slotLinks[Int(slot)]
+        case .slot(let slot):
+            target = slotLinks[Int(slot)]
+            forward.hashSlot = Int16(slot)
         case .crossSlot:
             scratch.removeAll(keepingCapacity: true)
             RESPWriter.appendError(Router.crossSlotMessage, into: &scratch)
@@ -129,31 +133,39 @@ extension ClusterEngine {
             return
         default: target = anyMaster() ?? -1
         }
-        var forward = waiter
-        forward.kind = .client
         guard target >= 0 else { return deliver(forward, error: Self.slotNotServed) }
         let destination = link(target, for: client)
-        destination.counters.commands &+= 1
-        command.withUnsafeBytes { enqueue($0, for: forward, on: destination) }
+        command.withUnsafeBytes { submit($0, for: forward, on: destination, client: client) }
     }
 
-    /// Queues the request on a master's link, to be written with the others at the end of the event.
-    private func send(_ client: ClusterClient, _ arguments: CommandArguments, raw: UnsafeRawBufferPointer?, to index: Int32) {
+    /// Queues the request on a master's link, to be written with the others at the end of the
+    /// event; or holds it while that master is down, or while earlier requests of the client are held.
+    private func send(_ client: ClusterClient, _ arguments: CommandArguments, raw: UnsafeRawBufferPointer?, to index: Int32,
+                      hashSlot: Int16) {
         let link = link(index, for: client)
-        guard !link.failed else {
+        if link.failed && settings.hold == 0 {
             // What a Redis node answers while its cluster has lost a master (full coverage required).
             return reply(client, error: Self.clusterIsDown)
         }
         let waiter = BackendLink.Waiter(client: client.slot, generation: client.generation, sequence: client.nextSequence,
-                                        length: 0, hops: 0, kind: .client, queuedAt: context.loop.now)
+                                        length: 0, hops: 0, kind: .client, hashSlot: hashSlot, queuedAt: context.loop.now)
         client.nextSequence &+= 1
-        link.counters.commands &+= 1
         if let raw {
-            enqueue(raw, for: waiter, on: link)
+            submit(raw, for: waiter, on: link, client: client)
         } else {
             scratch.removeAll(keepingCapacity: true)
             RESPWriter.appendCommand(arguments, into: &scratch)
-            scratch.withUnsafeBytes { enqueue($0, for: waiter, on: link) }
+            scratch.withUnsafeBytes { submit($0, for: waiter, on: link, client: client) }
+        }
+    }
+
+    @inline(__always)
+    func submit(_ bytes: UnsafeRawBufferPointer, for waiter: BackendLink.Waiter, on link: BackendLink, client: ClusterClient) {
+        if link.failed || client.held > 0 {
+            hold(waiter, bytes, at: link)
+        } else {
+            link.counters.commands &+= 1
+            enqueue(bytes, for: waiter, on: link)
         }
     }
 }

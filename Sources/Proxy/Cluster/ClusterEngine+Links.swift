@@ -9,6 +9,8 @@ extension ClusterEngine {
     /// Appends a request's bytes to a link, with the waiter that owns its reply.
     func enqueue(_ bytes: UnsafeRawBufferPointer, for waiter: BackendLink.Waiter, on link: BackendLink) {
         if link.fd < 0 && !connect(link) {
+            // Nothing was sent: it may wait for the master to come back, or be replaced.
+            if mayHold(waiter) { return hold(waiter, bytes, at: link) }
             link.counters.errors &+= 1
             deliver(waiter, error: "ERR ferry: cannot connect to \(link.name)")
             return
@@ -57,7 +59,7 @@ extension ClusterEngine {
         for command in link.handshake {
             link.stream.append(command)
             link.enqueue(BackendLink.Waiter(client: -1, generation: 0, sequence: 0, length: Int32(command.count),
-                                            hops: 0, kind: .handshake, queuedAt: context.loop.now))
+                                            hops: 0, kind: .handshake, hashSlot: -1, queuedAt: context.loop.now))
         }
         return true
     }
@@ -153,6 +155,14 @@ extension ClusterEngine {
             link.counters.asked &+= 1
             guard host != "?", let target = self.link(host: host.isEmpty ? link.host : host, port: port) else { return false }
             resend(waiter, from: link, to: self.link(target, resp3: link.resp3), asking: true)
+        case .tryAgain where mayHold(waiter):
+            link.counters.tryAgain &+= 1
+            holdAgain(waiter, from: link)
+        case .clusterDown, .loading:
+            // The node did not run it: it waits for the cluster to be up again, or for `hold`.
+            guard mayHold(waiter) else { return false }
+            requestRefresh()
+            holdAgain(waiter, from: link)
         case .tryAgain:
             link.counters.tryAgain &+= 1
             // A multi-key request during its slot's migration: the same node, a little later.
@@ -164,10 +174,13 @@ extension ClusterEngine {
                 bytes.withUnsafeBytes { enqueue($0, for: retry, on: links[Int(target)]) }
                 flushPending()
             }
-        case .clusterDown, .loading:
-            return false
         }
         return true
+    }
+
+    /// Holds the oldest request of `link` again, which the node refused without running it.
+    private func holdAgain(_ waiter: BackendLink.Waiter, from link: BackendLink) {
+        hold(waiter, UnsafeRawBufferPointer(rebasing: link.stream.bytes[0..<Int(waiter.length)]), at: link)
     }
 
     /// Sends the oldest request of `link` again to `target` (after `ASKING` for an ASK).
@@ -202,20 +215,33 @@ extension ClusterEngine {
         scratch.withUnsafeBytes { deliver(waiter, $0) }
     }
 
-    /// The connection is gone: every request on it gets `error`, none is resent (it may have run),
-    /// and the next request opens a new connection.
+    /// The connection is gone: every request written on it gets `error`, none is resent (it may
+    /// have run); those not written yet wait for a master (`cluster.hold`), or get `error` too.
+    /// The next request opens a new connection.
     func failLink(_ link: BackendLink, _ error: Failure) {
         let pending = Array(link.waiters[link.firstWaiter...])
-        logger.info("connection to a master failed", metadata: ["server": "\(link.name)", "error": "\(error)",
-                                                                "waiting": "\(pending.count)"])
+        // Not written: a suffix of the queue, since requests are written in order.
+        let unsent = settings.hold > 0 && error != .stopping ? link.unsentRequests() : []
+        // While a master is down, held requests try to connect every few ms: those failures lose nothing.
+        logger.log(level: pending.count > unsent.count || error != .connect ? .info : .debug, "connection to a master failed",
+                   metadata: ["server": "\(link.name)", "error": "\(error)", "waiting": "\(pending.count)", "unsent": "\(unsent.count)"])
         link.reset()
         let text = switch error {
         case .connect, .connectTimeout: "ERR ferry: cannot connect to \(link.name)"
         case .refusedHandshake: "ERR ferry: \(link.name) refused Ferry's authentication (backends.auth)"
         default: "ERR ferry: connection to \(link.name) lost"
         }
-        link.counters.errors &+= UInt64(pending.count { $0.kind == .client })
-        for waiter in pending { deliver(waiter, error: text) }
+        let written = pending.dropLast(unsent.count)
+        link.counters.errors &+= UInt64(written.count { $0.kind == .client })
+        for waiter in written { deliver(waiter, error: text) }
+        for (waiter, bytes) in unsent {
+            if mayHold(waiter) {
+                bytes.withUnsafeBytes { hold(waiter, $0, at: link) }
+            } else {
+                if waiter.kind == .client { link.counters.errors &+= 1 }
+                deliver(waiter, error: text)
+            }
+        }
     }
 }
 

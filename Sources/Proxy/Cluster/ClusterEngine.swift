@@ -33,6 +33,9 @@ final class ClusterEngine: SessionEngine {
     var linksToFlush: [Int32] = []
     /// Commands waiting for `COMMAND GETKEYS` to say where they go, by client slot and request number.
     var awaitingKeys: [UInt64: [UInt8]] = [:]
+    /// Requests waiting for a master (``hold(_:_:at:)``), oldest first.
+    var held: [HeldRequest] = []
+    var retryScheduled = false
     /// Servers the checks show DOWN (`host:port`).
     private var failedServers: Set<String> = []
     var clientsToFlush: [Int32] = []
@@ -69,6 +72,7 @@ final class ClusterEngine: SessionEngine {
             slotLinks[slot] = shard >= 0 ? masterLinks[shard] : -1
         }
         masterLinks.removeAll { $0 < 0 }
+        releaseHeld()
         // Clients that connected before the first map waited for it: serve them now.
         for case let client? in clients where client.waitingForMap {
             client.waitingForMap = false
@@ -203,6 +207,7 @@ final class ClusterEngine: SessionEngine {
             link.failed = failedServers.contains(link.name)
             if link.failed && link.fd >= 0 { failLink(link, .serverDown) }
         }
+        releaseHeld()
         flushPending()
     }
 

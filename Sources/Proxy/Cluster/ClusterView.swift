@@ -23,6 +23,8 @@ struct ClusterSettings: Sendable {
     var maxUnreadReplyBytes = 4 << 20
     /// Redirections (MOVED, ASK) and TRYAGAIN retries followed for one request.
     var maxHops: UInt8 = 5
+    /// `cluster.hold` (ns): how long a request waits for its slot's master to be back or replaced.
+    var hold: UInt64 = 2_000_000_000
     /// `cluster.connections_per_server`.
     var connectionsPerServer = 1
     /// `backends.auth`: what Ferry's links authenticate as.

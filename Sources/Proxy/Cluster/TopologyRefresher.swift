@@ -18,7 +18,22 @@ final class TopologyRefresher: Sendable {
     private struct State {
         var view: ClusterView?
         var stopped = false
+        /// Servers the checks show DOWN (`host:port`): not asked, and their map is not adopted.
+        var failed: Set<String> = []
+
+        /// A master is DOWN, or slots have no master: the map is read every
+        /// ``TopologyRefresher/degradedInterval`` until the cluster has replaced it.
+        var isDegraded: Bool {
+            guard let map = view?.slotMap else { return true }
+            return map.coveredSlots < HashSlot.count || map.masters.contains { failed.contains("\($0.master.host):\($0.master.port)") }
+        }
     }
+
+    /// How often the map is read while degraded: a promotion is seen within this (plus a query),
+    /// and the requests held for it (`cluster.hold`) go to the new master then.
+    static let degradedInterval: Duration = .milliseconds(50)
+    /// The least time between two reads, however often one is asked for (every CLUSTERDOWN asks).
+    static let minimumGap: Duration = .milliseconds(10)
 
     private let seeds: [SocketAddress]
     private let interval: Duration
@@ -48,7 +63,9 @@ final class TopologyRefresher: Sendable {
         LoopThread(name: "ferry-topology") { [self] in
             while !state.withLock({ $0.stopped }) {
                 refresh()
-                _ = wake.wait(timeout: .now() + .nanoseconds(Int(interval.nanoseconds)))
+                let wait = state.withLock { $0.isDegraded } ? Self.degradedInterval : interval
+                usleep(UInt32(Self.minimumGap.nanoseconds / 1000))
+                _ = wake.wait(timeout: .now() + .nanoseconds(Int((wait - Self.minimumGap).nanoseconds)))
                 requested.store(false, ordering: .relaxed)
             }
         }
@@ -57,6 +74,13 @@ final class TopologyRefresher: Sendable {
     /// Refresh now; many requests in a row cost one refresh.
     func refreshNow() {
         if !requested.exchange(true, ordering: .relaxed) { wake.signal() }
+    }
+
+    /// The checks' DOWN servers changed: they are not asked any more, and while one of them is a
+    /// master the map is read every ``degradedInterval``.
+    func serversFailed(_ names: Set<String>) {
+        state.withLock { $0.failed = names }
+        refreshNow()
     }
 
     func stop() {
@@ -70,8 +94,12 @@ final class TopologyRefresher: Sendable {
         var version = previous?.serverVersion ?? Array("7.0.0".utf8)
         var maps: [SlotMap] = []
         var tried = Set<String>()
-        let known = previous?.slotMap.masters.compactMap { SocketAddress(host: $0.master.host, port: $0.master.port) } ?? []
-        for address in known + seeds where maps.count < 3 && tried.insert(address.description).inserted {
+        let failed = state.withLock { $0.failed }
+        // The last map's masters first, then their replicas (who will know first of a promotion), then the seeds.
+        let known = (previous?.slotMap.masters.map(\.master) ?? []) + (previous?.slotMap.masters.flatMap(\.replicas) ?? [])
+        let candidates = known.compactMap { SocketAddress(host: $0.host, port: $0.port) } + seeds
+        for address in candidates where maps.count < 3 && !failed.contains("\(address.host):\(address.port)")
+            && tried.insert(address.description).inserted {
             do {
                 if router == nil {
                     let replies = try query([["COMMAND"], ["INFO", "server"]], on: address)

@@ -261,6 +261,72 @@ final class RedisCluster: Sendable {
         return ChildProcess.tail(of: directory.appendingPathComponent("redis-\(port).log"), lines: lines)
     }
 
+    // MARK: - Growing and shrinking
+
+    /// Starts one more node and joins it as a master without slots (`redis-cli --cluster
+    /// add-node`); returns its port. ``moveSlots(_:from:to:)`` gives it some.
+    func addNode() throws -> Int {
+        let port = try FreePorts.find(1)[0]
+        state.withLock {
+            $0.nodes[port] = Node(port: port)
+            $0.ports = ($0.ports + [port]).sorted()
+        }
+        try launch(port)
+        try waitForPing(port, timeout: .seconds(15))
+        guard let existing = masters().first(where: { $0 != port }) else { throw Failure.notStarted }
+        try redisCLI(["--cluster", "add-node", "127.0.0.1:\(port)", "127.0.0.1:\(existing)"], log: "add-node-\(port).log")
+        try Self.waitUntil("node \(port) to know the cluster", timeout: .seconds(15)) {
+            try command(port, ["CLUSTER", "INFO"]).string?.contains("cluster_known_nodes:\(ports.count)") == true
+        }
+        return port
+    }
+
+    /// Removes a node without slots from the cluster (`redis-cli --cluster del-node`, which also
+    /// shuts it down).
+    func removeNode(_ port: Int) throws {
+        try waitUntilNodesAgree()
+        guard let id = try command(port, ["CLUSTER", "MYID"]).string else { throw Failure.unknownNode(port) }
+        guard let other = masters().first(where: { $0 != port }) else { throw Failure.notStarted }
+        try redisCLI(["--cluster", "del-node", "127.0.0.1:\(other)", id], log: "del-node-\(port).log")
+        let process = state.withLock { state -> ChildProcess? in
+            defer {
+                state.nodes[port] = nil
+                state.ports.removeAll { $0 == port }
+            }
+            return state.nodes[port]?.process
+        }
+        process?.kill()
+    }
+
+    /// Moves `count` slots from the master on `from` to the master on `to`, keys and all
+    /// (`redis-cli --cluster reshard`: MIGRATE, with ASK then MOVED for the clients meanwhile).
+    func moveSlots(_ count: Int, from: Int, to: Int) throws {
+        try waitUntilNodesAgree()
+        guard let source = try command(from, ["CLUSTER", "MYID"]).string else { throw Failure.unknownNode(from) }
+        guard let target = try command(to, ["CLUSTER", "MYID"]).string else { throw Failure.unknownNode(to) }
+        try redisCLI(["--cluster", "reshard", "127.0.0.1:\(from)", "--cluster-from", source, "--cluster-to", target,
+                      "--cluster-slots", String(count), "--cluster-yes"], log: "reshard-\(from)-\(to).log")
+    }
+
+    /// Waits until every node agrees on the slots (`redis-cli --cluster check`): redis-cli
+    /// refuses to reshard or remove a node before.
+    func waitUntilNodesAgree(timeout: Duration = .seconds(20)) throws {
+        guard let any = masters().first else { throw Failure.notStarted }
+        _ = try Self.waitUntil("the nodes to agree on the slots", timeout: timeout) {
+            (try? redisCLI(["--cluster", "check", "127.0.0.1:\(any)"], log: "check.log")) != nil
+        }
+    }
+
+    /// Runs `redis-cli` with `arguments`; throws with its output when it fails.
+    private func redisCLI(_ arguments: [String], log: String) throws {
+        let (directory, cli) = try state.withLock { state in
+            guard let directory = state.directory else { throw Failure.notStarted }
+            return (directory, state.cliPath)
+        }
+        let result = try ChildProcess.run(cli, arguments, logFile: directory.appendingPathComponent(log), timeout: .seconds(120))
+        guard result.status == 0 else { throw Failure.createFailed(status: result.status, output: result.output) }
+    }
+
     // MARK: - Topology
 
     /// The node's role from `ROLE`, or `nil` if it is down, paused or does not answer.
