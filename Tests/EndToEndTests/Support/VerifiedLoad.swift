@@ -3,8 +3,8 @@ import Foundation
 import Synchronization
 
 /// A load whose every reply is checked: `clients` plain threads (no cluster awareness, as a
-/// redis-py `Redis` behind a VIP) each SET a key to a new value, then GET it back, over and over,
-/// through one port. Each of the 16384 slots has one key and each key one owner (client
+/// redis-py `Redis` behind a VIP) each GET a key (what the last pass left), SET it to a new value
+/// and GET it back, key after key, over and over, through one port. Each of the 16384 slots has one key and each key one owner (client
 /// `slot % clients`), so a read that is not the owner's last acknowledged write is the proxy's
 /// (or the cluster's) doing: nobody else wrote it.
 ///
@@ -140,7 +140,9 @@ final class VerifiedLoad: Sendable {
 
     private func run(client: Int) -> ClientSummary {
         var summary = ClientSummary(client: client)
-        let slots = Array(stride(from: client, to: HashSlot.count, by: clientCount))
+        // Shuffled: a master's slots are one range, and clients sweeping in slot order would all
+        // meet a master at the same time, then leave it alone for seconds.
+        let slots = Array(stride(from: client, to: HashSlot.count, by: clientCount)).shuffled()
         // Per slot of this client: the sequence number of the last acknowledged write, and of a
         // write that failed and so may or may not have run.
         var acknowledged = [Int?](repeating: nil, count: HashSlot.count)
@@ -179,39 +181,46 @@ final class VerifiedLoad: Sendable {
             }
         }
 
+        // Checks a GET reply against what this client wrote to the slot's key.
+        func check(_ reply: RESPReply, slot: Int) {
+            // "client:slot:sequence"; anything else was never written by this client to this key.
+            let fields = reply.string?.split(separator: ":").compactMap { Int($0) } ?? []
+            let read = fields.count == 3 && fields[0] == client && fields[1] == slot ? fields[2] : nil
+            let expected = acknowledged[slot]
+            if reply == .null {
+                if let expected {
+                    summary.missing += 1
+                    note("GET slot \(slot): nil, expected \(expected)")
+                }
+            } else if let read, read == expected {
+                // as acknowledged
+            } else if let read, read == unsure[slot] {
+                acknowledged[slot] = read  // the failed write did run
+            } else if let read, let expected, read < expected {
+                summary.stale += 1
+                note("GET slot \(slot): \(read), expected \(expected)")
+            } else {
+                summary.corrupted += 1
+                note("GET slot \(slot): \(reply), expected \(expected.map(String.init) ?? "nil")")
+            }
+            // Only the read right after a failed write may show either value.
+            unsure[slot] = nil
+        }
+
         while !stopping.load(ordering: .relaxed) {
             for slot in slots where !stopping.load(ordering: .relaxed) {
-                sequence += 1
                 let key = keys[slot]
+                // What the last pass left (a key lost by a migration or a failover shows here:
+                // the SET below would hide it), then a new value, read back at once.
+                if let reply = call(["GET", key], slot: slot) { check(reply, slot: slot) }
+                sequence += 1
                 if call(["SET", key, "\(client):\(slot):\(sequence)"], slot: slot) != nil {
                     acknowledged[slot] = sequence
                     unsure[slot] = nil
                 } else {
                     unsure[slot] = sequence
                 }
-                guard let reply = call(["GET", key], slot: slot) else { continue }
-                // "client:slot:sequence"; anything else was never written by this client to this key.
-                let fields = reply.string?.split(separator: ":").compactMap { Int($0) } ?? []
-                let read = fields.count == 3 && fields[0] == client && fields[1] == slot ? fields[2] : nil
-                let expected = acknowledged[slot]
-                if reply == .null {
-                    if let expected {
-                        summary.missing += 1
-                        note("GET slot \(slot): nil, expected \(expected)")
-                    }
-                } else if let read, read == expected {
-                    // as acknowledged
-                } else if let read, read == unsure[slot] {
-                    acknowledged[slot] = read  // the failed write did run
-                } else if let read, let expected, read < expected {
-                    summary.stale += 1
-                    note("GET slot \(slot): \(read), expected \(expected)")
-                } else {
-                    summary.corrupted += 1
-                    note("GET slot \(slot): \(reply), expected \(expected.map(String.init) ?? "nil")")
-                }
-                // Only the read right after a failed write may show either value.
-                unsure[slot] = nil
+                if let reply = call(["GET", key], slot: slot) { check(reply, slot: slot) }
             }
             passes += 1
             if passes == 1 { clientsPastFirstPass.add(1, ordering: .relaxed) }
