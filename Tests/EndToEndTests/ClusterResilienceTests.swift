@@ -27,7 +27,7 @@ struct ClusterResilienceTests {
                 try load.waitForFirstPass(timeout: .seconds(30))
                 for (from, to) in [(source, target), (target, source)] {
                     let (commands, start) = (load.commandsSoFar, ContinuousClock.now)
-                    try cluster.reshard(from: from, to: to, slots: 2000)
+                    try cluster.moveSlots(2000, from: from, to: to)
                     let took = ContinuousClock.now - start, during = load.commandsSoFar - commands
                     phases.append("\(from)→\(to) in \(String(format: "%.1f", took.inSeconds)) s with \(during) commands")
                     // The load ran throughout, not only before and after.

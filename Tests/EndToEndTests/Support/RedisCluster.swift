@@ -590,7 +590,7 @@ extension Duration {
     }
 }
 
-// MARK: - Resharding (for ClusterResilienceTests)
+// MARK: - Slots and ids (for ClusterResilienceTests)
 
 extension RedisCluster {
     /// The node's cluster id (`CLUSTER MYID`).
@@ -612,37 +612,5 @@ extension RedisCluster {
             if let first = bounds.first { slots.formUnion(first...(bounds.last ?? first)) }
         }
         return slots
-    }
-
-    /// Moves `slots` slots, keys and all, from the master on `from` to the master on `to` with
-    /// `redis-cli --cluster reshard` (MIGRATE per slot: its clients see ASK, then MOVED). Waits
-    /// first until the nodes agree on the slots, as redis-cli refuses to start before.
-    func reshard(from: Int, to: Int, slots: Int, timeout: Duration = .seconds(60)) throws {
-        try waitUntilSlotsAgree()
-        try runCLI(["--cluster", "reshard", "127.0.0.1:\(from)", "--cluster-from", nodeID(from), "--cluster-to", nodeID(to),
-                    "--cluster-slots", String(slots), "--cluster-yes"], log: "reshard-\(from)-\(to).log", timeout: timeout)
-    }
-
-    /// Waits until `redis-cli --cluster check` passes: every node agrees on the slots and none is open.
-    func waitUntilSlotsAgree(timeout: Duration = .seconds(20)) throws {
-        guard let any = masters().first else { throw Failure.notStarted }
-        try Self.waitUntil("the nodes to agree on the slots", timeout: timeout, pollEvery: .milliseconds(200)) {
-            try runCLI(["--cluster", "check", "127.0.0.1:\(any)"], log: "check.log", timeout: .seconds(10))
-            return true
-        }
-    }
-
-    private func runCLI(_ arguments: [String], log: String, timeout: Duration) throws {
-        guard let directory else { throw Failure.notStarted }
-        guard let cli = ChildProcess.which("redis-cli") else { throw Failure.redisNotInstalled("redis-cli") }
-        let result = try ChildProcess.run(cli, arguments, logFile: directory.appendingPathComponent(log), timeout: timeout)
-        guard result.status == 0 else { throw CLIFailed(arguments: arguments, status: result.status, output: result.output) }
-    }
-
-    struct CLIFailed: Error, CustomStringConvertible {
-        var arguments: [String]
-        var status: Int32
-        var output: String
-        var description: String { "redis-cli \(arguments.joined(separator: " ")) exited with \(status)\n--- output ---\n\(output.suffix(2000))" }
     }
 }
