@@ -590,15 +590,9 @@ extension Duration {
     }
 }
 
-// MARK: - Slots and ids (for ClusterResilienceTests)
+// MARK: - Slots (for ClusterResilienceTests)
 
 extension RedisCluster {
-    /// The node's cluster id (`CLUSTER MYID`).
-    func nodeID(_ port: Int) throws -> String {
-        guard let id = try command(port, ["CLUSTER", "MYID"]).string else { throw Failure.unknownNode(port) }
-        return id
-    }
-
     /// The slots the node serves, from its own line of its `CLUSTER NODES` ("… myself,master … 0-99 200").
     func slots(servedBy port: Int) throws -> Set<Int> {
         let nodes = try command(port, ["CLUSTER", "NODES"]).string ?? ""
