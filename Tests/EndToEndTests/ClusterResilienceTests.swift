@@ -34,7 +34,7 @@ struct ClusterResilienceTests {
                     #expect(Double(during) / took.inSeconds > 500, "\(during) commands in \(took)")
                     if from == source { #expect(try cluster.slots(servedBy: target).count == targetSlots + 2000) }
                 }
-                Thread.sleep(forTimeInterval: 0.5)  // a last pass against the final map
+                Thread.sleep(forTimeInterval: 0.5)  // some commands against the final map too
             }
             let redirects = try redirections(ferry)
             print("resharding under load: \(summary); reshards: \(phases.joined(separator: ", ")); Ferry followed \(redirects)")
