@@ -589,3 +589,22 @@ extension Duration {
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
+
+// MARK: - Slots (for ClusterResilienceTests)
+
+extension RedisCluster {
+    /// The slots the node serves, from its own line of its `CLUSTER NODES` ("… myself,master … 0-99 200").
+    func slots(servedBy port: Int) throws -> Set<Int> {
+        let nodes = try command(port, ["CLUSTER", "NODES"]).string ?? ""
+        guard let line = nodes.split(separator: "\n").first(where: { $0.split(separator: " ")[2].contains("myself") }) else {
+            throw Failure.unknownNode(port)
+        }
+        var slots = Set<Int>()
+        // Fields 8… are slots or ranges; "[slot->-id]" / "[slot-<-id]" mark migrations, not ownership.
+        for field in line.split(separator: " ").dropFirst(8) where !field.hasPrefix("[") {
+            let bounds = field.split(separator: "-").compactMap { Int($0) }
+            if let first = bounds.first { slots.formUnion(first...(bounds.last ?? first)) }
+        }
+        return slots
+    }
+}
