@@ -43,6 +43,7 @@ final class RedisCluster: Sendable {
         case createFailed(status: Int32, output: String)
         case timedOut(what: String, after: Duration, lastReason: String?)
         case tooManyRedirects([String])
+        case cliFailed(arguments: [String], status: Int32, output: String)
 
         var description: String {
             switch self {
@@ -60,6 +61,8 @@ final class RedisCluster: Sendable {
                 "redis-cli --cluster create exited with \(status)\n--- output ---\n\(output)"
             case let .timedOut(what, after, lastReason):
                 "timed out after \(after) waiting for \(what)" + (lastReason.map { " (last: \($0))" } ?? "")
+            case let .cliFailed(arguments, status, output):
+                "redis-cli \(arguments.joined(separator: " ")) exited with \(status)\n--- output ---\n\(output)"
             case let .tooManyRedirects(command):
                 "too many MOVED/ASK redirects for \(command.joined(separator: " "))"
             }
@@ -324,7 +327,7 @@ final class RedisCluster: Sendable {
             return (directory, state.cliPath)
         }
         let result = try ChildProcess.run(cli, arguments, logFile: directory.appendingPathComponent(log), timeout: .seconds(120))
-        guard result.status == 0 else { throw Failure.createFailed(status: result.status, output: result.output) }
+        guard result.status == 0 else { throw Failure.cliFailed(arguments: arguments, status: result.status, output: result.output) }
     }
 
     // MARK: - Topology
