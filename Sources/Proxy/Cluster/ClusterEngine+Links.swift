@@ -85,7 +85,7 @@ extension ClusterEngine {
             case .done(let count):
                 link.input.commit(count)
                 context.counters.frontend.bytesOut &+= UInt64(count)
-                guard processReplies(link) else { return }
+                guard processReplies(link), count == room else { return }  // short read: drained (see readRequests)
             case .endOfStream: return failLink(link, .closed)
             case .wouldBlock:
                 link.input.releaseIfEmpty()

@@ -281,6 +281,9 @@ final class ClusterEngine: SessionEngine {
                 client.input.commit(count)
                 client.clientSeen = context.loop.now
                 context.counters.frontend.bytesIn &+= UInt64(count)
+                // A short read emptied the socket; epoll (edge-triggered) reports what comes next,
+                // so the recv that would only say EAGAIN is saved.
+                if count < room { client.readable = false }
             case .endOfStream:
                 client.finished = true  // FIN: answer what was asked, then close
                 client.input.releaseIfEmpty()
