@@ -34,6 +34,14 @@ final class ClusterEngine: SessionEngine {
     var linksToFlush: [Int32] = []
     /// Commands waiting for `COMMAND GETKEYS` to say where they go, by client slot and request number.
     var awaitingKeys: [UInt64: [UInt8]] = [:]
+    /// Commands answered by several masters, waiting for their parts (``Gather``), and the free ones.
+    var gathers: [Gather] = []
+    var freeGathers: [Int32] = []
+    var splitter = MultiKeySplitter()
+    var merger = ReplyMerger()
+    var mergeBuffer: [UInt8] = []
+    /// One slot of each master, in map order: where a command for every master sends its parts.
+    var masterSlots: [UInt16] = []
     /// Requests waiting for a master (``hold(_:_:at:)``), oldest first.
     var held: [HeldRequest] = []
     var retryScheduled = false
@@ -75,6 +83,8 @@ final class ClusterEngine: SessionEngine {
             slotLinks[slot] = shard >= 0 ? masterLinks[shard] : -1
         }
         masterLinks.removeAll { $0 < 0 }
+        var seen = Set<Int>()
+        masterSlots = view.slotMap.ranges.filter { seen.insert($0.shard).inserted }.map { $0.slots.lowerBound }
         releaseHeld()
         // Clients that connected before the first map waited for it: serve them now.
         for case let client? in clients where client.waitingForMap {
