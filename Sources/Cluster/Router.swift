@@ -21,6 +21,9 @@ public enum Route: Equatable, Sendable {
     /// (`DBSIZE`, `KEYS`, `FLUSHALL`, `SCRIPT LOAD|EXISTS|FLUSH`, `FUNCTION LOAD`…): sent to every
     /// master, the replies merged by the rule (``ReplyMerger``).
     case allMasters(ReplyMergeRule)
+    /// `SCAN cursor …`: one master at a time, the cursor saying which (``ClusterScanCursor``), so
+    /// one iteration visits every master.
+    case scan
     /// The specs cannot find the keys (`SORT`, `MIGRATE … KEYS`): ask a master `COMMAND GETKEYS`
     /// with the same arguments, then finish with ``Router/route(keysFromGetKeys:)``.
     case needsKeys
@@ -47,7 +50,7 @@ public enum Route: Equatable, Sendable {
 ///    topology (all but the local ones, `HELP` and the two below).
 /// 4. `CLUSTER COUNTKEYSINSLOT|GETKEYSINSLOT slot …` go to that slot's master.
 /// 5. Otherwise the keys decide (shard channels count as keys, as Redis Cluster hashes them):
-///    none → ``Route/allMasters(_:)`` when the tips say so and the reply merges (not `RANDOMKEY`,
+///    none → ``Route/scan`` for `SCAN`, ``Route/allMasters(_:)`` when the tips say so and the reply merges (not `RANDOMKEY`,
 ///    whose one key is not a list), else ``Route/anyMaster``; one slot → ``Route/slot(_:)``; more →
 ///    ``Route/split(_:)`` for the commands ``MultiKeyCommand`` can split, else ``Route/crossSlot``;
 ///    ``Route/needsKeys`` when the specs cannot tell, ``Route/anyMaster`` when the arguments do
@@ -194,6 +197,7 @@ public final class Router: Sendable {
 
     /// Every master for the commands tipped so, with a reply that merges; one master otherwise.
     private func keylessRoute(_ info: CommandInfo) -> Route {
+        if info.requestPolicy == .special && info.name == "scan" { return .scan }
         guard info.requestPolicy == .allShards || info.requestPolicy == .allNodes, let rule = info.mergeRule,
               !(rule == .concatenate && info.name == "randomkey") else { return .anyMaster }
         return .allMasters(rule)

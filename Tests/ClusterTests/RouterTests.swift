@@ -71,6 +71,8 @@ import Testing
         switch route {
         case .crossSlot:
             return MultiKeyCommand(info).map { .split($0) } ?? .crossSlot
+        case .anyMaster where info.name == "scan":
+            return .scan
         case .anyMaster where (info.requestPolicy == .allShards || info.requestPolicy == .allNodes) && info.name != "randomkey":
             return info.mergeRule.map { .allMasters($0) } ?? .anyMaster
         default:
@@ -155,6 +157,8 @@ import Testing
         #expect(Self.route(["FLUSHALL", "ASYNC"]) == .allMasters(.allSucceeded))
         #expect(Self.route(["SCRIPT", "EXISTS", "a", "b"]) == .allMasters(.logicalAnd))
         #expect(Self.route(["SCRIPT", "LOAD", "return 1"]) == .allMasters(.allSucceeded))
+        #expect(Self.route(["SCAN", "0", "MATCH", "a*"]) == .scan)
+        #expect(Self.route(["SCAN"]) == .anyMaster)  // arity: the server's own error
         #expect(Self.route(["RANDOMKEY"]) == .anyMaster)  // one key, not a list to concatenate
         #expect(Self.route(["INFO"]) == .anyMaster)  // response_policy:special
         #expect(Self.route(["CONFIG", "GET", "x"]) == .anyMaster)

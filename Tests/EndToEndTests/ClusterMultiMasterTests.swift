@@ -81,3 +81,34 @@ struct ClusterMultiMasterTests {
         #expect(try client.command(["SCRIPT", "EXISTS", sha]) == .array([.integer(0)]))
     }
 }
+
+extension ClusterMultiMasterTests {
+    /// `SCAN` through Ferry visits every master in one iteration: every key once (no key written
+    /// during the scan is missed or repeated), with MATCH, COUNT and TYPE passed through.
+    @Test func scanVisitsEveryKeyOfEveryMasterOnce() throws {
+        let cluster = try SharedCluster.cluster
+        let ferry = try FerryProcess(servers: cluster.ports, mode: "cluster")
+        try ferry.waitUntilRoutable(cluster.masters().count)
+        let client = try RedisClient(port: ferry.port)
+        defer { client.close() }
+        #expect(try client.command(["FLUSHALL"]) == .simple("OK"))
+        let keys = (0..<500).map { "scan-\($0)" }
+        #expect(try client.command(["MSET"] + keys.flatMap { [$0, "v"] }) == .simple("OK"))
+        _ = try client.command(["SADD", "scan-set", "m"])
+        for (count, type) in [("10", nil), ("1000", nil), ("7", "string")] as [(String, String?)] {
+            var cursor = "0", seen: [String] = [], rounds = 0
+            repeat {
+                let reply = try #require(try client.command(["SCAN", cursor, "MATCH", "scan-*", "COUNT", count]
+                                                            + (type.map { ["TYPE", $0] } ?? [])).array)
+                cursor = try #require(reply[0].string)
+                seen += try #require(reply[1].array).compactMap(\.string)
+                rounds += 1
+            } while cursor != "0" && rounds < 10_000
+            let expected = keys + (type == nil ? ["scan-set"] : [])
+            #expect(seen.count == expected.count, "COUNT \(count): \(seen.count) keys in \(rounds) calls")
+            #expect(Set(seen) == Set(expected))
+        }
+        #expect(try client.command(["SCAN", "18446744073709551615"]) == .error("ERR invalid cursor"))
+        #expect(try client.command(["SCAN", "abc"]) == .error("ERR invalid cursor"))
+    }
+}

@@ -39,6 +39,8 @@ extension ClusterEngine {
             split(client, arguments, raw: raw, as: command)
         case .allMasters(let rule):
             sendToAllMasters(client, arguments, raw: raw, rule: rule)
+        case .scan:
+            scan(client, arguments)
         case .needsKeys:
             if let link = anyMaster() { askKeys(client, arguments, raw: raw, via: link) } else { reply(client, error: Self.slotNotServed) }
         }

@@ -21,6 +21,8 @@ extension ClusterEngine {
         var replies = PartReplies()
         /// Split by slot: the plan maps keys to parts (``ReplyMergeRule/keyOrder`` needs it).
         var isSplit = false
+        /// A `SCAN` of this master (its index in ``ClusterEngine/masterSlots``), or -1.
+        var scannedMaster = -1
     }
 
     /// A multi-key command whose keys span slots: one part per slot.
@@ -60,6 +62,23 @@ extension ClusterEngine {
         for (part, slot) in masterSlots.enumerated() { sendPart(part, of: gather, slot: slot, client: client) }
     }
 
+    /// `SCAN cursor …`: the cursor names a master and its own cursor; the master's reply gets the
+    /// cursor that goes on (the same master further, the next one, or 0 after the last). Masters
+    /// are numbered by their first slot, which a failover keeps; a resharding that adds or
+    /// removes a master during a scan renumbers them (the scan may then repeat or miss keys).
+    func scan(_ client: ClusterClient, _ arguments: CommandArguments) {
+        guard !masterSlots.isEmpty else { return reply(client, error: Self.slotNotServed) }
+        guard let position = ClusterScanCursor.decode(arguments[1], masterCount: masterSlots.count) else {
+            return reply(client, error: ClusterScanCursor.invalidCursorMessage)
+        }
+        let gather = newGather(for: client, rule: .allSucceeded)
+        gathers[Int(gather)].scannedMaster = position.masterIndex
+        start(gather, parts: 1, for: client)
+        scratch.removeAll(keepingCapacity: true)
+        ClusterScanCursor.appendServerRequest(arguments, serverCursor: position.serverCursor, into: &scratch)
+        sendPart(0, of: gather, slot: masterSlots[position.masterIndex], client: client)
+    }
+
     private func newGather(for client: ClusterClient, rule: ReplyMergeRule) -> Int32 {
         let index: Int32
         if let free = freeGathers.popLast() {
@@ -72,6 +91,8 @@ extension ClusterEngine {
         gathers[Int(index)].generation = client.generation
         gathers[Int(index)].rule = rule
         gathers[Int(index)].queuedAt = context.loop.now
+        gathers[Int(index)].isSplit = false
+        gathers[Int(index)].scannedMaster = -1
         return index
     }
 
@@ -107,13 +128,17 @@ extension ClusterEngine {
     /// lives until its last part, so a reused client slot never sees it).
     func partAnswered(_ waiter: BackendLink.Waiter, _ reply: UnsafeRawBufferPointer) {
         let index = Int(waiter.sequence)
-        gathers[index].replies.store(reply, forPart: Int(waiter.part))
-        guard gathers[index].replies.isComplete else { return }
         var merged: [UInt8] = []
         swap(&merged, &mergeBuffer)
         merged.removeAll(keepingCapacity: true)
-        merger.merge(gathers[index].replies, rule: gathers[index].rule,
-                     plan: gathers[index].isSplit ? gathers[index].plan : nil, into: &merged)
+        if gathers[index].scannedMaster >= 0 {
+            rewriteScanReply(reply, master: gathers[index].scannedMaster, into: &merged)
+        } else {
+            gathers[index].replies.store(reply, forPart: Int(waiter.part))
+            guard gathers[index].replies.isComplete else { return swap(&merged, &mergeBuffer) }
+            merger.merge(gathers[index].replies, rule: gathers[index].rule,
+                         plan: gathers[index].isSplit ? gathers[index].plan : nil, into: &merged)
+        }
         let (owner, generation, sequence) = (gathers[index].client, gathers[index].generation, gathers[index].sequence)
         freeGathers.append(Int32(index))
         context.counters.frontend.latency.record(nanoseconds: context.loop.now &- gathers[index].queuedAt)
@@ -123,5 +148,15 @@ extension ClusterEngine {
             queueFlush(client)
         }
         swap(&merged, &mergeBuffer)
+    }
+
+    private func rewriteScanReply(_ reply: UnsafeRawBufferPointer, master: Int, into output: inout [UInt8]) {
+        // A master removed meanwhile (del-node): its reply still ends at the last master.
+        let masters = max(masterSlots.count, master + 1)
+        switch ClusterScanCursor.appendClientReply(reply, masterIndex: master, masterCount: masters, into: &output) {
+        case .rewritten, .error: break
+        case .malformed: RESPWriter.appendError(ReplyMerger.unreadableMessage, into: &output)
+        case .serverCursorTooLarge: RESPWriter.appendError(ClusterScanCursor.serverCursorTooLargeMessage, into: &output)
+        }
     }
 }
