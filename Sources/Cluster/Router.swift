@@ -21,6 +21,10 @@ public enum Route: Equatable, Sendable {
     /// (`DBSIZE`, `KEYS`, `FLUSHALL`, `SCRIPT LOAD|EXISTS|FLUSH`, `FUNCTION LOAD`…): sent to every
     /// master, the replies merged by the rule (``ReplyMerger``).
     case allMasters(ReplyMergeRule)
+    /// A blocking command (`BLPOP`, `BRPOP`, `BLMOVE`, `BZPOPMIN`, `XREAD … BLOCK`…) whose keys
+    /// hash to this slot: sent on a connection of its own to the slot's master, for as long as it
+    /// blocks, so that it never holds up the commands of other clients on a shared link.
+    case blocking(UInt16)
     /// `SCAN cursor …`: one master at a time, the cursor saying which (``ClusterScanCursor``), so
     /// one iteration visits every master.
     case scan
@@ -40,9 +44,10 @@ public enum Route: Equatable, Sendable {
 ///    from replicas and `READWRITE` undoes that; Ferry always reads from masters, so both are
 ///    answered `OK` (clients configured for replica reads send `READONLY` when they connect).
 ///    An empty request (`*0`) is local too: Redis ignores it without a reply, so Ferry must.
-/// 3. **Unsupported**: transactions (`WATCH`, `UNWATCH`, `MULTI`, `EXEC`, `DISCARD`), every
-///    `blocking` command (`BLPOP`…; `XREAD` and `XREADGROUP` only when given `BLOCK`, since the
-///    flag is on the command whatever its arguments), the subscriptions (`SUBSCRIBE`, `PSUBSCRIBE`,
+/// 3. **Blocking**: every `blocking` command (`BLPOP`…; `XREAD` and `XREADGROUP` only when given
+///    `BLOCK`, since the flag is on the command whatever its arguments) goes to ``Route/blocking(_:)``
+///    by its keys (CROSSSLOT for several slots; unsupported without keys: `WAIT`, `WAITAOF`).
+///    **Unsupported**: transactions (`WATCH`, `UNWATCH`, `MULTI`, `EXEC`, `DISCARD`), the subscriptions (`SUBSCRIBE`, `PSUBSCRIBE`,
 ///    `SSUBSCRIBE` and their `UN…`), `MONITOR`, `WAIT`, `WAITAOF`, replication (`SYNC`, `PSYNC`,
 ///    `REPLCONF`, `REPLICAOF`, `SLAVEOF`, `FAILOVER`), `SHUTDOWN` (it would stop one arbitrary
 ///    master), `ASKING` (Ferry follows redirections itself), every `CLIENT` subcommand but the
@@ -113,12 +118,12 @@ public final class Router: Sendable {
             case .unsupported: return .unsupported
             case .client: return subcommandRoute(arguments, clientSubcommands, clientPolicies, otherwise: .unsupported)
             case .cluster: return subcommandRoute(arguments, clusterSubcommands, clusterPolicies, otherwise: .unsupported)
-            case .streamRead: if Self.hasBlockOption(arguments) { return .unsupported }
+            case .streamRead: if Self.hasBlockOption(arguments), let info { return Self.blocking(keysRoute(info, arguments)) }
             case .anyMaster, .slotArgument: break
             }
         }
         guard let info else { return .anyMaster }
-        if info.flags.contains(.blocking) && !Self.isStreamRead(arguments) { return .unsupported }
+        if info.flags.contains(.blocking) && !Self.isStreamRead(arguments) { return Self.blocking(keysRoute(info, arguments)) }
         return keysRoute(info, arguments)
     }
 
@@ -201,6 +206,17 @@ public final class Router: Sendable {
         guard info.requestPolicy == .allShards || info.requestPolicy == .allNodes, let rule = info.mergeRule,
               !(rule == .concatenate && info.name == "randomkey") else { return .anyMaster }
         return .allMasters(rule)
+    }
+
+    /// A blocking command's route: its slot's master on a connection of its own; Redis's CROSSSLOT
+    /// for keys of several slots; without keys (`WAIT`, `WAITAOF`), or keys the specs cannot find,
+    /// not supported (there is no one master to block on).
+    private static func blocking(_ route: Route) -> Route {
+        switch route {
+        case .slot(let slot): .blocking(slot)
+        case .crossSlot, .split: .crossSlot
+        default: .unsupported
+        }
     }
 
     @inline(__always) private static func isStreamRead(_ arguments: CommandArguments) -> Bool {

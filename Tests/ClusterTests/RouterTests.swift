@@ -58,19 +58,23 @@ import Testing
             let count = testCase.arguments.count
             #expect(route == (info.accepts(argumentCount: count) ? CommandInfo.integerSlot(testCase.arguments[2]) : .anyMaster))
         } else {
-            #expect(route == Self.refined(expected, info, argumentCount: testCase.arguments.count))
+            let blocks = info.map { $0.flags.contains(.blocking) } == true
+                && (!["xread", "xreadgroup"].contains(name) || testCase.arguments.contains { String(decoding: $0, as: UTF8.self).lowercased() == "block" })
+            #expect(route == Self.refined(expected, info, argumentCount: testCase.arguments.count, blocks: blocks))
         }
     }
 
     /// GETKEYS' answer as cluster mode serves it: keys of several slots are split when
     /// ``MultiKeyCommand`` can split the command, and no keys at all go to every master when the
     /// tips say `all_shards`/`all_nodes` with a reply that merges.
-    static func refined(_ route: Route, _ info: CommandInfo?, argumentCount: Int) -> Route {
+    static func refined(_ route: Route, _ info: CommandInfo?, argumentCount: Int, blocks: Bool = false) -> Route {
         // A wrong number of arguments goes to one master, which answers the arity error.
         guard let info, info.accepts(argumentCount: argumentCount) else { return route }
         switch route {
         case .crossSlot:
             return MultiKeyCommand(info).map { .split($0) } ?? .crossSlot
+        case .slot(let slot) where blocks:
+            return .blocking(slot)
         case .anyMaster where info.name == "scan":
             return .scan
         case .anyMaster where (info.requestPolicy == .allShards || info.requestPolicy == .allNodes) && info.name != "randomkey":
@@ -101,11 +105,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ["WATCH", "k"], ["UNWATCH"], ["MULTI"], ["EXEC"], ["DISCARD"], ["BLPOP", "a", "0"], ["BRPOP", "a", "b", "0"],
-        ["BLMOVE", "a", "b", "LEFT", "LEFT", "0"], ["BRPOPLPUSH", "a", "b", "0"], ["BZPOPMIN", "a", "0"], ["BZPOPMAX", "a", "0"],
-        ["BLMPOP", "0", "1", "a", "LEFT"], ["BZMPOP", "0", "1", "a", "MIN"], ["XREAD", "BLOCK", "0", "STREAMS", "s", "$"],
-        ["xread", "count", "1", "block", "10", "streams", "s", "0"], ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"],
-        ["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "NOACK", "BLOCK", "0", "STREAMS", "s", ">"],
+        ["WATCH", "k"], ["UNWATCH"], ["MULTI"], ["EXEC"], ["DISCARD"],
         ["SUBSCRIBE", "c"], ["PSUBSCRIBE", "p*"], ["SSUBSCRIBE", "c"], ["UNSUBSCRIBE"], ["PUNSUBSCRIBE"], ["SUNSUBSCRIBE"],
         ["MONITOR"], ["WAIT", "1", "0"], ["WAITAOF", "1", "1", "0"], ["SYNC"], ["PSYNC", "id", "0"], ["REPLCONF", "ack", "0"],
         ["REPLICAOF", "NO", "ONE"], ["SLAVEOF", "h", "1"], ["FAILOVER"], ["SHUTDOWN"], ["ASKING"],
@@ -118,6 +118,24 @@ import Testing
     ])
     func unsupported(words: [String]) {
         #expect(Self.route(words) == .unsupported)
+    }
+
+    /// Blocking commands go to their slot's master on a connection of their own; keys of two
+    /// slots get CROSSSLOT, as from a cluster node.
+    @Test(arguments: [
+        (["BLPOP", "a", "0"], Route.blocking(slot("a"))), (["BRPOP", "{a}1", "{a}2", "0"], .blocking(slot("a"))),
+        (["BRPOP", "a", "b", "0"], .crossSlot), (["BLMOVE", "{a}x", "{a}y", "LEFT", "LEFT", "0"], .blocking(slot("a"))),
+        (["BLMOVE", "a", "b", "LEFT", "LEFT", "0"], .crossSlot), (["BRPOPLPUSH", "a", "b", "0"], .crossSlot),
+        (["BZPOPMIN", "a", "0"], .blocking(slot("a"))), (["BZPOPMAX", "a", "0"], .blocking(slot("a"))),
+        (["BLMPOP", "0", "1", "a", "LEFT"], .blocking(slot("a"))), (["BZMPOP", "0", "2", "a", "b", "MIN"], .crossSlot),
+        (["XREAD", "BLOCK", "0", "STREAMS", "s", "$"], .blocking(slot("s"))),
+        (["xread", "count", "1", "block", "10", "streams", "s", "0"], .blocking(slot("s"))),
+        (["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"], .blocking(slot("s"))),
+        (["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "NOACK", "BLOCK", "0", "STREAMS", "s", ">"], .blocking(slot("s"))),
+        (["XREAD", "BLOCK", "0", "STREAMS", "s", "t", "0", "0"], .crossSlot),
+    ])
+    func blocking(words: [String], route: Route) {
+        #expect(Self.route(words) == route)
     }
 
     @Test func routesByKeys() {
@@ -176,7 +194,7 @@ import Testing
     }
 
     /// Redis 6 has no `blocking` flag: the `@blocking` ACL category says it (BLPOP's entry as 6.2 sends it).
-    @Test func redis6BlockingCommandsAreUnsupported() throws {
+    @Test func redis6BlockingCommandsAreKnownByTheirCategory() throws {
         func text(_ words: [String]) -> RESPValue { .array(words.map { .simpleString($0) }) }
         let blpop = try CommandInfo(.array([
             .bulkString(Array("blpop".utf8)), .integer(-3), text(["write", "noscript"]), .integer(1), .integer(-2), .integer(1),
@@ -184,7 +202,8 @@ import Testing
         ]))
         #expect(blpop.flags == [.write, .noScript, .blocking])
         let router = Router(table: CommandTable(commands: [blpop]))
-        #expect(Self.route(["BLPOP", "a", "0"], router) == .unsupported)
+        #expect(Self.route(["BLPOP", "a", "0"], router) == .blocking(Self.slot("a")))
+        #expect(Self.route(["BLPOP", "a", "b", "0"], router) == .crossSlot)
         #expect(Self.route(["BLPOP", "a"], router) == .anyMaster)
     }
 
@@ -203,8 +222,8 @@ import Testing
         #expect(Self.route(["pInG"]) == .local)
         #expect(Self.route(["Client", "SetName", "x"]) == .local)
         #expect(Self.route(["mUlTi"]) == .unsupported)
-        #expect(Self.route(["xread", "BlOcK", "0", "StReAmS", "s", "0"]) == .unsupported)
-        #expect(Self.route(["XREAD", "BLOCK\0x", "0", "STREAMS", "s", "0"]) == .unsupported)  // strcasecmp stops at NUL
+        #expect(Self.route(["xread", "BlOcK", "0", "StReAmS", "s", "0"]) == .blocking(Self.slot("s")))
+        #expect(Self.route(["XREAD", "BLOCK\0x", "0", "STREAMS", "s", "0"]) == .blocking(Self.slot("s")))  // strcasecmp stops at NUL
     }
 
     @Test func keysFromGetKeys() {

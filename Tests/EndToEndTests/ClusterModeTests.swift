@@ -121,7 +121,7 @@ struct ClusterModeTests {
         let ferry = try startFerry()
         let client = try RedisClient(port: ferry.port)
         defer { client.close() }
-        for command in [["MULTI"], ["BLPOP", "q", "1"], ["SUBSCRIBE", "c"], ["WATCH", "k"], ["MONITOR"]] {
+        for command in [["MULTI"], ["WAIT", "1", "0"], ["SUBSCRIBE", "c"], ["WATCH", "k"], ["MONITOR"]] {
             let reply = try client.command(command)
             #expect(reply.errorMessage?.hasPrefix("ERR ferry: '") == true, "\(command): \(reply)")
         }

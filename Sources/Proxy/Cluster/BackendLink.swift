@@ -39,6 +39,9 @@ final class BackendLink {
         case asking
         /// Ferry's `HELLO` (protocol, AUTH) on a new connection: dropped, or the link fails on an error.
         case handshake
+        /// A client's blocking command, alone on an exclusive link: redirections open another
+        /// exclusive link; it is never held (a held `BLPOP` would have to find a connection of its own).
+        case blocking
         /// One part of a client's command that several masters answer (split by slot, or sent to
         /// every master): its reply is kept until the others have come, then merged.
         case part
@@ -84,11 +87,17 @@ final class BackendLink {
     /// With `cluster.connections_per_server` > 1: the other connections to the same master (made
     /// when first needed; -1 until then). Only the first link of a master has them.
     var siblings: [Int32] = []
+    /// A connection of one client's own, for a blocking command (``ClusterEngine/sendBlocking``):
+    /// pooled per master while idle, never shared while a command blocks on it.
+    let exclusive: Bool
+    /// The client (slot) whose blocking command it carries, or -1 while idle.
+    var owner: Int32 = -1
     /// Counted per link and summed per master when published.
     var counters = MasterCounters()
 
     init(index: Int32, host: String, port: UInt16, address: SocketAddress, resp3: Bool, handshake: [[UInt8]],
-         pool: BlockPool) {
+         pool: BlockPool, exclusive: Bool = false) {
+        self.exclusive = exclusive
         stream = ByteQueue(pool: pool)
         input = ByteQueue(pool: pool)
         self.index = index

@@ -32,6 +32,9 @@ final class ClusterClient {
     /// Requests of this client waiting for a master (``ClusterEngine/hold(_:_:)``): while there
     /// are any, its next requests wait behind them, so they run in the order it sent them.
     var held: Int32 = 0
+    /// The exclusive link its blocking command waits on (``ClusterEngine/sendBlocking``), or -1:
+    /// meanwhile its next requests are not read, as a blocked client's are not on one Redis.
+    var blockedOn: Int32 = -1
     var clientSeen: UInt64
     var serverSeen: UInt64
     let connectedAt: UInt64

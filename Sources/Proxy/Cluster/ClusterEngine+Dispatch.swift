@@ -41,6 +41,10 @@ extension ClusterEngine {
             sendToAllMasters(client, arguments, raw: raw, rule: rule)
         case .scan:
             scan(client, arguments)
+        case .blocking(let slot):
+            // Behind held requests it could overtake them: as if the cluster were down, which it is.
+            if client.held > 0 { return reply(client, error: Self.clusterIsDown) }
+            sendBlocking(client, arguments, raw: raw, slot: slot)
         case .needsKeys:
             if let link = anyMaster() { askKeys(client, arguments, raw: raw, via: link) } else { reply(client, error: Self.slotNotServed) }
         }

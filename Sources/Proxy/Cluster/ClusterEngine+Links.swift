@@ -13,6 +13,7 @@ extension ClusterEngine {
             if mayHold(waiter) { return hold(waiter, bytes, at: link) }
             link.counters.errors &+= 1
             deliver(waiter, error: "ERR ferry: cannot connect to \(link.name)")
+            if link.exclusive { releaseExclusive(link) }
             return
         }
         var waiter = waiter
@@ -115,7 +116,7 @@ extension ClusterEngine {
                     return false
                 }
                 switch waiter.kind {
-                case .client, .part:
+                case .client, .part, .blocking:
                     if !(scanned.isError && followed(reply, scanned, waiter, from: link)) { deliver(waiter, reply) }
                 case .asking:
                     break  // its +OK; an error would show in the reply to the command that follows
@@ -132,6 +133,7 @@ extension ClusterEngine {
                     }
                 }
                 link.acknowledge(waiter)
+                if link.exclusive && link.inFlight == 0 { releaseExclusive(link) }
             }
             link.input.consume(scanned.length)
         }
@@ -144,6 +146,7 @@ extension ClusterEngine {
                           from link: BackendLink) -> Bool {
         guard let range = scanned.errorText, waiter.hops < settings.maxHops,
               let redirect = Redirect(error: UnsafeRawBufferPointer(rebasing: reply[range])) else { return false }
+        if waiter.kind == .blocking { return followedBlocking(redirect, waiter, from: link) }
         switch redirect {
         case .moved(let slot, let host, let port):
             link.counters.moved &+= 1
@@ -197,7 +200,7 @@ extension ClusterEngine {
         bytes.withUnsafeBytes { enqueue($0, for: again, on: target) }
     }
 
-    private static let askingCommand: [UInt8] = Array("*1\r\n$6\r\nASKING\r\n".utf8)
+    static let askingCommand: [UInt8] = Array("*1\r\n$6\r\nASKING\r\n".utf8)
 
     func deliver(_ waiter: BackendLink.Waiter, _ reply: UnsafeRawBufferPointer) {
         if waiter.kind == .part { return partAnswered(waiter, reply) }
@@ -209,7 +212,7 @@ extension ClusterEngine {
     }
 
     func deliver(_ waiter: BackendLink.Waiter, error text: String) {
-        guard waiter.kind == .client || waiter.kind == .part || waiter.kind == .keys else { return }
+        guard waiter.kind == .client || waiter.kind == .part || waiter.kind == .blocking || waiter.kind == .keys else { return }
         if waiter.kind == .keys { awaitingKeys[Self.awaitingKey(waiter)] = nil }
         scratch.removeAll(keepingCapacity: true)
         RESPWriter.appendError(text, into: &scratch)
@@ -233,16 +236,17 @@ extension ClusterEngine {
         default: "ERR ferry: connection to \(link.name) lost"
         }
         let written = pending.dropLast(unsent.count)
-        link.counters.errors &+= UInt64(written.count { $0.kind == .client || $0.kind == .part })
+        link.counters.errors &+= UInt64(written.count { $0.kind == .client || $0.kind == .part || $0.kind == .blocking })
         for waiter in written { deliver(waiter, error: text) }
         for (waiter, bytes) in unsent {
             if mayHold(waiter) {
                 bytes.withUnsafeBytes { hold(waiter, $0, at: link) }
             } else {
-                if waiter.kind == .client || waiter.kind == .part { link.counters.errors &+= 1 }
+                if waiter.kind != .handshake && waiter.kind != .asking { link.counters.errors &+= 1 }
                 deliver(waiter, error: text)
             }
         }
+        if link.exclusive { releaseExclusive(link) }
     }
 }
 

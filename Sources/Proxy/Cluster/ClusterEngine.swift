@@ -42,6 +42,8 @@ final class ClusterEngine: SessionEngine {
     var mergeBuffer: [UInt8] = []
     /// One slot of each master, in map order: where a command for every master sends its parts.
     var masterSlots: [UInt16] = []
+    /// Exclusive links (blocking commands) with nothing on them, per master and protocol.
+    var idleExclusive: [ExclusiveKey: [Int32]] = [:]
     /// Requests waiting for a master (``hold(_:_:at:)``), oldest first.
     var held: [HeldRequest] = []
     var retryScheduled = false
@@ -135,10 +137,10 @@ final class ClusterEngine: SessionEngine {
     }
 
     /// One more connection to `host:port` (the only place links are made).
-    private func addLink(host: String, port: UInt16, address: SocketAddress, resp3: Bool) -> Int32 {
+    func addLink(host: String, port: UInt16, address: SocketAddress, resp3: Bool, exclusive: Bool = false) -> Int32 {
         let index = Int32(links.count)
         let link = BackendLink(index: index, host: host, port: port, address: address, resp3: resp3,
-                               handshake: settings.handshake(resp3: resp3), pool: blocks)
+                               handshake: settings.handshake(resp3: resp3), pool: blocks, exclusive: exclusive)
         link.failed = failedServers.contains(link.name)
         links.append(link)
         resp3Twin.append(-1)
@@ -182,6 +184,12 @@ final class ClusterEngine: SessionEngine {
     func handle(_ token: EpollToken, events: UInt32) {
         if token.kind == TokenKind.client {
             guard let client = clients[Int(token.slot)], client.generation == token.generation else { return }
+            if client.blockedOn >= 0 && events & (DataPlaneContext.hangupEvents | EpollLoop.hangup | EpollLoop.error) != 0 {
+                // Gone while blocked: its blocking connection is reset, so the server pops nothing for it
+                // (Redis frees a client at EOF too, whatever it has pending).
+                closeClient(client)
+                return flushPending()
+            }
             if events & (EpollLoop.writable | EpollLoop.hangup | EpollLoop.error) != 0 {
                 client.writable = true
                 if !client.flush() { return closeClient(client) }
@@ -323,6 +331,10 @@ final class ClusterEngine: SessionEngine {
             return
         }
         while !client.finished && !client.input.isEmpty {
+            if client.blockedOn >= 0 {
+                client.paused = true  // blocked: the next request waits, as on one Redis
+                return
+            }
             if client.pendingReplies >= settings.maxPendingReplies || client.output.count >= settings.maxUnreadReplyBytes
                 || (blocks.bytesInUse >= settings.maxBufferedBytes && !client.drained) {
                 client.paused = true
@@ -411,6 +423,7 @@ final class ClusterEngine: SessionEngine {
 
     func closeClient(_ client: ClusterClient) {
         guard clients[Int(client.slot)] === client else { return }
+        abandonBlocking(client)
         close(client.fd)
         clients[Int(client.slot)] = nil
         generations[Int(client.slot)] = EpollToken.next(client.generation)
