@@ -477,7 +477,7 @@ struct PairedDeploymentTests {
         #expect(lab.vipHolders == [.lb1], "a Redis failover does not move the VIP")
     }
 
-    @Test("C4. cluster mode, 2,000 slots resharded under load (redis-cli --cluster reshard): Ferry follows ASK and MOVED; no error, no lost, stale or corrupted read")
+    @Test("C4. cluster mode, 2,000 slots resharded under load (redis-cli --cluster reshard): Ferry follows the redirections; no error, no lost, stale or corrupted read")
     func clusterReshardingUnderLoad() throws {
         let lab = try PairedLab(["--mode", "cluster", "--advert", "100ms"])
         defer { lab.teardown() }
