@@ -33,5 +33,9 @@ let package = Package(
         .executableTarget(
             name: "FuzzRouter", dependencies: [.product(name: "Cluster", package: root), .product(name: "RESP", package: root)]
         ),
+        // ReplyMerger on arbitrary part replies, every rule, key-order plans from MultiKeySplitter.
+        .executableTarget(
+            name: "FuzzReplyMerge", dependencies: [.product(name: "Cluster", package: root), .product(name: "RESP", package: root)]
+        ),
     ]
 )

@@ -14,6 +14,16 @@ public enum Route: Equatable, Sendable {
     case unsupported
     /// The keys hash to different slots: refused with ``Router/crossSlotMessage``.
     case crossSlot
+    /// The keys hash to different slots, and the command can be split by slot (`MGET`, `MSET`,
+    /// `DEL`, `UNLINK`, `EXISTS`, `TOUCH`): one part per slot, merged back (``MultiKeySplitter``).
+    case split(MultiKeyCommand)
+    /// A keyless command the servers tip `all_shards` or `all_nodes` with a reply Ferry can merge
+    /// (`DBSIZE`, `KEYS`, `FLUSHALL`, `SCRIPT LOAD|EXISTS|FLUSH`, `FUNCTION LOAD`…): sent to every
+    /// master, the replies merged by the rule (``ReplyMerger``).
+    case allMasters(ReplyMergeRule)
+    /// `SCAN cursor …`: one master at a time, the cursor saying which (``ClusterScanCursor``), so
+    /// one iteration visits every master.
+    case scan
     /// The specs cannot find the keys (`SORT`, `MIGRATE … KEYS`): ask a master `COMMAND GETKEYS`
     /// with the same arguments, then finish with ``Router/route(keysFromGetKeys:)``.
     case needsKeys
@@ -40,7 +50,9 @@ public enum Route: Equatable, Sendable {
 ///    topology (all but the local ones, `HELP` and the two below).
 /// 4. `CLUSTER COUNTKEYSINSLOT|GETKEYSINSLOT slot …` go to that slot's master.
 /// 5. Otherwise the keys decide (shard channels count as keys, as Redis Cluster hashes them):
-///    none → ``Route/anyMaster``, one slot → ``Route/slot(_:)``, more → ``Route/crossSlot``;
+///    none → ``Route/scan`` for `SCAN`, ``Route/allMasters(_:)`` when the tips say so and the reply merges (not `RANDOMKEY`,
+///    whose one key is not a list), else ``Route/anyMaster``; one slot → ``Route/slot(_:)``; more →
+///    ``Route/split(_:)`` for the commands ``MultiKeyCommand`` can split, else ``Route/crossSlot``;
 ///    ``Route/needsKeys`` when the specs cannot tell, ``Route/anyMaster`` when the arguments do
 ///    not fit them. Commands the table does not know go to ``Route/anyMaster``.
 ///
@@ -141,6 +153,12 @@ public final class Router: Sendable {
         return "ERR ferry: '\(name)' is not supported in cluster mode yet"
     }
 
+    /// Redis's own text for a wrong number of arguments (`MSET a 1 b`, which one server refuses
+    /// before looking at its keys, where a cluster node would answer CROSSSLOT).
+    public static func arityMessage(for arguments: CommandArguments) -> String {
+        "ERR wrong number of arguments for '\(arguments.count > 0 ? printable(arguments[0]) : "")' command"
+    }
+
     // MARK: - Steps
 
     private func subcommandRoute(
@@ -169,10 +187,20 @@ public final class Router: Sendable {
             slot = keySlot
         }
         switch search {
-        case .complete: return crossSlot ? .crossSlot : slot >= 0 ? .slot(UInt16(slot)) : .anyMaster
+        case .complete:
+            if slot >= 0 { return crossSlot ? MultiKeyCommand(info).map { .split($0) } ?? .crossSlot : .slot(UInt16(slot)) }
+            return keylessRoute(info)
         case .incomplete: return .needsKeys
         case .invalid: return .anyMaster
         }
+    }
+
+    /// Every master for the commands tipped so, with a reply that merges; one master otherwise.
+    private func keylessRoute(_ info: CommandInfo) -> Route {
+        if info.requestPolicy == .special && info.name == "scan" { return .scan }
+        guard info.requestPolicy == .allShards || info.requestPolicy == .allNodes, let rule = info.mergeRule,
+              !(rule == .concatenate && info.name == "randomkey") else { return .anyMaster }
+        return .allMasters(rule)
     }
 
     @inline(__always) private static func isStreamRead(_ arguments: CommandArguments) -> Bool {

@@ -58,7 +58,25 @@ import Testing
             let count = testCase.arguments.count
             #expect(route == (info.accepts(argumentCount: count) ? CommandInfo.integerSlot(testCase.arguments[2]) : .anyMaster))
         } else {
-            #expect(route == expected)
+            #expect(route == Self.refined(expected, info, argumentCount: testCase.arguments.count))
+        }
+    }
+
+    /// GETKEYS' answer as cluster mode serves it: keys of several slots are split when
+    /// ``MultiKeyCommand`` can split the command, and no keys at all go to every master when the
+    /// tips say `all_shards`/`all_nodes` with a reply that merges.
+    static func refined(_ route: Route, _ info: CommandInfo?, argumentCount: Int) -> Route {
+        // A wrong number of arguments goes to one master, which answers the arity error.
+        guard let info, info.accepts(argumentCount: argumentCount) else { return route }
+        switch route {
+        case .crossSlot:
+            return MultiKeyCommand(info).map { .split($0) } ?? .crossSlot
+        case .anyMaster where info.name == "scan":
+            return .scan
+        case .anyMaster where (info.requestPolicy == .allShards || info.requestPolicy == .allNodes) && info.name != "randomkey":
+            return info.mergeRule.map { .allMasters($0) } ?? .anyMaster
+        default:
+            return route
         }
     }
 
@@ -106,7 +124,11 @@ import Testing
         #expect(Self.route(["GET", "foo"]) == .slot(12182))  // CLUSTER KEYSLOT foo
         #expect(Self.route(["set", "{user1000}.following", "x"]) == .slot(3443))
         #expect(Self.route(["MSET", "{t}a", "1", "{t}b", "2"]) == .slot(Self.slot("t")))
-        #expect(Self.route(["MSET", "foo", "1", "bar", "2"]) == .crossSlot)
+        #expect(Self.route(["MSET", "foo", "1", "bar", "2"]) == .split(MultiKeyCommand(layout: .keyValuePairs, rule: .allSucceeded)))
+        #expect(Self.route(["MGET", "foo", "bar"]) == .split(MultiKeyCommand(layout: .keys, rule: .keyOrder)))
+        #expect(Self.route(["DEL", "foo", "bar"]) == .split(MultiKeyCommand(layout: .keys, rule: .sum)))
+        #expect(Self.route(["MSETNX", "foo", "1", "bar", "2"]) == .crossSlot)  // all or nothing: not split
+        #expect(Self.route(["SUNIONSTORE", "foo", "bar"]) == .crossSlot)
         #expect(Self.route(["MGET", "foo", "foo"]) == .slot(12182))
         #expect(Self.route(["EVAL", "s", "2", "{a}1", "{a}2", "x", "y"]) == .slot(Self.slot("a")))
         #expect(Self.route(["EVAL", "s", "0"]) == .anyMaster)
@@ -130,7 +152,15 @@ import Testing
         #expect(Self.route(["CLUSTER", "COUNTKEYSINSLOT", "01"]) == .anyMaster)
         #expect(Self.route(["CLUSTER", "HELP"]) == .anyMaster)
         #expect(Self.route(["CLIENT", "LIST"]) == .anyMaster)
-        #expect(Self.route(["KEYS", "*"]) == .anyMaster)
+        #expect(Self.route(["KEYS", "*"]) == .allMasters(.concatenate))
+        #expect(Self.route(["DBSIZE"]) == .allMasters(.sum))
+        #expect(Self.route(["FLUSHALL", "ASYNC"]) == .allMasters(.allSucceeded))
+        #expect(Self.route(["SCRIPT", "EXISTS", "a", "b"]) == .allMasters(.logicalAnd))
+        #expect(Self.route(["SCRIPT", "LOAD", "return 1"]) == .allMasters(.allSucceeded))
+        #expect(Self.route(["SCAN", "0", "MATCH", "a*"]) == .scan)
+        #expect(Self.route(["SCAN"]) == .anyMaster)  // arity: the server's own error
+        #expect(Self.route(["RANDOMKEY"]) == .anyMaster)  // one key, not a list to concatenate
+        #expect(Self.route(["INFO"]) == .anyMaster)  // response_policy:special
         #expect(Self.route(["CONFIG", "GET", "x"]) == .anyMaster)
     }
 
@@ -202,6 +232,13 @@ import Testing
         #expect(message([[UInt8](repeating: 0x61, count: 300)]).count == "ERR ferry: '' is not supported in cluster mode yet".count + 128)
         #expect(message([[UInt8]]()) == "ERR ferry: this command is not supported in cluster mode yet")
         #expect(Router.crossSlotMessage == "CROSSSLOT Keys in request don't hash to the same slot")
+    }
+
+    @Test(arguments: [(["MSET", "a", "1", "b"], "ERR wrong number of arguments for 'mset' command"),
+                      (["MsEt", "a"], "ERR wrong number of arguments for 'mset' command"),
+                      (["M\nSET"], #"ERR wrong number of arguments for 'm\x0aset' command"#)])
+    func arityMessages(words: [String], expected: String) {
+        #expect(CommandArguments.with(words.map { Array($0.utf8) }) { Router.arityMessage(for: $0) } == expected)
     }
 }
 

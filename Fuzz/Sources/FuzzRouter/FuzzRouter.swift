@@ -15,7 +15,8 @@ import RESP
 /// - `route` is deterministic, and a `.slot` is below 16384;
 /// - for a command the table knows, every key index `visitKeys` gives is an argument index (with
 ///   and without `not_key` specs); a `.slot` route of a keyed command is the slot of each of its
-///   keys, and `.crossSlot` means two keys in different slots;
+///   keys, `.crossSlot` and `.split` mean two keys in different slots (`.split` only for a
+///   command ``MultiKeyCommand`` splits), `.allMasters` no key and the command's own merge rule;
 /// - `keyIndices` lists what `visitKeys` visits;
 /// - the key search of one more entry of the table (picked from the input's hash), applied to
 ///   arguments that are not its own, still never visits an index outside them;
@@ -63,6 +64,10 @@ func check(_ router: Router, _ entries: [CommandInfo], _ arguments: CommandArgum
                 require(slots == [slot], "\(what): keys in slots \(slots.sorted())")
             case .crossSlot:
                 require(slots.count > 1, "\(what): keys in slots \(slots.sorted())")
+            case .split(let command):
+                require(slots.count > 1 && MultiKeyCommand(info) == command, "\(what): split, keys in slots \(slots.sorted())")
+            case .allMasters(let rule):
+                require(slots.isEmpty && info.mergeRule == rule, "\(what): to every master, keys in slots \(slots.sorted())")
             case .anyMaster:
                 require(slots.isEmpty, "\(what): keys in slots \(slots.sorted())")
             default:

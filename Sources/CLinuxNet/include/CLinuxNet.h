@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
@@ -150,5 +151,8 @@ size_t cln_cmsg_write_pktinfo(void *control, int interface_index, uint32_t sourc
 
 /// setns(fd, CLONE_NEWNET): moves the calling *thread* into the network namespace `fd` refers to.
 int cln_setns_network(int fd);
+
+// Gives free heap memory back to the system (glibc); 1 when some was released.
+static inline int cln_malloc_trim(void) { return malloc_trim(0); }
 
 #endif

@@ -14,7 +14,8 @@ final class BackendLink {
     struct Waiter {
         var client: Int32
         var generation: UInt32
-        /// The client's request number, for replies that must be put back in request order.
+        /// The client's request number, for replies that must be put back in request order; for a
+        /// ``Kind/part``, the number of the ``ClusterEngine/Gather`` it belongs to.
         var sequence: UInt32
         /// Bytes of the request at the front of ``stream``.
         var length: Int32
@@ -24,6 +25,8 @@ final class BackendLink {
         /// The request's hash slot, or -1 for a command without keys: where a held request goes
         /// when it is released (``ClusterEngine/releaseHeld()``).
         var hashSlot: Int16
+        /// For a ``Kind/part``: which part of its gather (in the struct's padding: no larger).
+        var part: UInt16 = 0
         /// When the request was queued (MonotonicClock ns), for the latency histogram.
         var queuedAt: UInt64
     }
@@ -36,6 +39,9 @@ final class BackendLink {
         case asking
         /// Ferry's `HELLO` (protocol, AUTH) on a new connection: dropped, or the link fails on an error.
         case handshake
+        /// One part of a client's command that several masters answer (split by slot, or sent to
+        /// every master): its reply is kept until the others have come, then merged.
+        case part
         /// Ferry's `COMMAND GETKEYS` for a client's command whose key specs are incomplete: the
         /// reply routes the command, kept meanwhile in ``ClusterEngine``'s `awaitingKeys`.
         case keys

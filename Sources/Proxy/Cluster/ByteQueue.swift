@@ -14,12 +14,29 @@ final class BlockPool {
         for block in free { block.deallocate() }
     }
 
+    /// Bytes held by the loop's queues (pool blocks and larger ones), for the loop's memory bound
+    /// (``ClusterSettings/maxBufferedBytes``).
+    private(set) var bytesInUse = 0
+
     func take() -> UnsafeMutableRawPointer {
-        free.popLast() ?? .allocate(byteCount: Self.blockSize, alignment: 16)
+        bytesInUse += Self.blockSize
+        return free.popLast() ?? .allocate(byteCount: Self.blockSize, alignment: 16)
     }
 
     func give(_ block: UnsafeMutableRawPointer) {
+        bytesInUse -= Self.blockSize
         if free.count < maxFree { free.append(block) } else { block.deallocate() }
+    }
+
+    /// A block larger than the pool's, counted but not pooled.
+    func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
+        bytesInUse += byteCount
+        return .allocate(byteCount: byteCount, alignment: 16)
+    }
+
+    func deallocate(_ block: UnsafeMutableRawPointer, byteCount: Int) {
+        bytesInUse -= byteCount
+        block.deallocate()
     }
 }
 
@@ -55,14 +72,14 @@ struct ByteQueue {
                 capacity = BlockPool.blockSize
             } else {
                 capacity = Self.size(for: extra)
-                storage = .allocate(byteCount: capacity, alignment: 16)
+                storage = pool.allocate(byteCount: capacity)
             }
         } else if capacity - end < extra {
             if capacity - count >= extra {
                 if count > 0 { storage!.copyMemory(from: storage! + start, byteCount: count) }
             } else {
                 let grown = Self.size(for: count + extra)
-                let block = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
+                let block = pool.allocate(byteCount: grown)
                 if count > 0 { block.copyMemory(from: storage! + start, byteCount: count) }
                 giveBack()
                 storage = block
@@ -127,7 +144,7 @@ struct ByteQueue {
 
     private mutating func giveBack() {
         guard let block = storage else { return }
-        if capacity == BlockPool.blockSize { pool.give(block) } else { block.deallocate() }
+        if capacity == BlockPool.blockSize { pool.give(block) } else { pool.deallocate(block, byteCount: capacity) }
     }
 
     private static func size(for bytes: Int) -> Int {

@@ -35,6 +35,12 @@ extension ClusterEngine {
             reply(client, error: Router.unsupportedMessage(for: arguments))
         case .crossSlot:
             reply(client, error: Router.crossSlotMessage)
+        case .split(let command):
+            split(client, arguments, raw: raw, as: command)
+        case .allMasters(let rule):
+            sendToAllMasters(client, arguments, raw: raw, rule: rule)
+        case .scan:
+            scan(client, arguments)
         case .needsKeys:
             if let link = anyMaster() { askKeys(client, arguments, raw: raw, via: link) } else { reply(client, error: Self.slotNotServed) }
         }
@@ -140,7 +146,7 @@ extension ClusterEngine {
 
     /// Queues the request on a master's link, to be written with the others at the end of the
     /// event; or holds it while that master is down, or while earlier requests of the client are held.
-    private func send(_ client: ClusterClient, _ arguments: CommandArguments, raw: UnsafeRawBufferPointer?, to index: Int32,
+    func send(_ client: ClusterClient, _ arguments: CommandArguments, raw: UnsafeRawBufferPointer?, to index: Int32,
                       hashSlot: Int16) {
         let link = link(index, for: client)
         if link.failed && settings.hold == 0 {

@@ -20,13 +20,13 @@ extension ClusterEngine {
     /// Whether a request that could not be sent, or was refused without running, waits instead of
     /// failing: only clients' own requests, and only with `cluster.hold` > 0.
     func mayHold(_ waiter: BackendLink.Waiter) -> Bool {
-        settings.hold > 0 && waiter.kind == .client
+        settings.hold > 0 && (waiter.kind == .client || waiter.kind == .part)
     }
 
     /// Holds a request (rare path: it copies the bytes); `link` is where it would have gone, for
     /// the counters. The caller has checked ``mayHold(_:)``.
     func hold(_ waiter: BackendLink.Waiter, _ bytes: UnsafeRawBufferPointer, at link: BackendLink) {
-        guard let client = clients[Int(waiter.client)], client.generation == waiter.generation else { return }
+        guard let client = clients[Int(waiter.client)], client.generation == waiter.generation else { return dropped(waiter) }
         var waiter = waiter
         waiter.hops = 0
         link.counters.held &+= 1
@@ -46,7 +46,10 @@ extension ClusterEngine {
         let now = context.loop.now
         for request in requests {
             let waiter = request.waiter
-            guard let client = clients[Int(waiter.client)], client.generation == waiter.generation else { continue }
+            guard let client = clients[Int(waiter.client)], client.generation == waiter.generation else {
+                dropped(waiter)
+                continue
+            }
             client.held -= 1
             if now &- waiter.queuedAt >= settings.hold {
                 if let index = target(of: waiter) { links[Int(index)].counters.errors &+= 1 }
@@ -65,6 +68,11 @@ extension ClusterEngine {
             if client.held > 0 { waitingClients.insert(waiter.client) }  // held again: its connect failed
         }
         scheduleRetry()
+    }
+
+    /// A held request whose client has gone is not sent; a part still counts for its gather.
+    private func dropped(_ waiter: BackendLink.Waiter) {
+        if waiter.kind == .part { deliver(waiter, error: Self.clusterIsDown) }
     }
 
     private func scheduleRetry() {

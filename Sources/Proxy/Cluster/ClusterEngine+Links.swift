@@ -85,7 +85,7 @@ extension ClusterEngine {
             case .done(let count):
                 link.input.commit(count)
                 context.counters.frontend.bytesOut &+= UInt64(count)
-                guard processReplies(link) else { return }
+                guard processReplies(link), count == room else { return }  // short read: drained (see readRequests)
             case .endOfStream: return failLink(link, .closed)
             case .wouldBlock:
                 link.input.releaseIfEmpty()
@@ -115,7 +115,7 @@ extension ClusterEngine {
                     return false
                 }
                 switch waiter.kind {
-                case .client:
+                case .client, .part:
                     if !(scanned.isError && followed(reply, scanned, waiter, from: link)) { deliver(waiter, reply) }
                 case .asking:
                     break  // its +OK; an error would show in the reply to the command that follows
@@ -200,6 +200,7 @@ extension ClusterEngine {
     private static let askingCommand: [UInt8] = Array("*1\r\n$6\r\nASKING\r\n".utf8)
 
     func deliver(_ waiter: BackendLink.Waiter, _ reply: UnsafeRawBufferPointer) {
+        if waiter.kind == .part { return partAnswered(waiter, reply) }
         context.counters.frontend.latency.record(nanoseconds: context.loop.now &- waiter.queuedAt)
         guard let client = clients[Int(waiter.client)], client.generation == waiter.generation else { return }
         client.deliver(waiter.sequence, reply)
@@ -208,7 +209,7 @@ extension ClusterEngine {
     }
 
     func deliver(_ waiter: BackendLink.Waiter, error text: String) {
-        guard waiter.kind == .client || waiter.kind == .keys else { return }
+        guard waiter.kind == .client || waiter.kind == .part || waiter.kind == .keys else { return }
         if waiter.kind == .keys { awaitingKeys[Self.awaitingKey(waiter)] = nil }
         scratch.removeAll(keepingCapacity: true)
         RESPWriter.appendError(text, into: &scratch)
@@ -232,13 +233,13 @@ extension ClusterEngine {
         default: "ERR ferry: connection to \(link.name) lost"
         }
         let written = pending.dropLast(unsent.count)
-        link.counters.errors &+= UInt64(written.count { $0.kind == .client })
+        link.counters.errors &+= UInt64(written.count { $0.kind == .client || $0.kind == .part })
         for waiter in written { deliver(waiter, error: text) }
         for (waiter, bytes) in unsent {
             if mayHold(waiter) {
                 bytes.withUnsafeBytes { hold(waiter, $0, at: link) }
             } else {
-                if waiter.kind == .client { link.counters.errors &+= 1 }
+                if waiter.kind == .client || waiter.kind == .part { link.counters.errors &+= 1 }
                 deliver(waiter, error: text)
             }
         }

@@ -1,3 +1,4 @@
+import CLinuxNet
 import Cluster
 import EventLoop
 import Glibc
@@ -33,12 +34,22 @@ final class ClusterEngine: SessionEngine {
     var linksToFlush: [Int32] = []
     /// Commands waiting for `COMMAND GETKEYS` to say where they go, by client slot and request number.
     var awaitingKeys: [UInt64: [UInt8]] = [:]
+    /// Commands answered by several masters, waiting for their parts (``Gather``), and the free ones.
+    var gathers: [Gather] = []
+    var freeGathers: [Int32] = []
+    var splitter = MultiKeySplitter()
+    var merger = ReplyMerger()
+    var mergeBuffer: [UInt8] = []
+    /// One slot of each master, in map order: where a command for every master sends its parts.
+    var masterSlots: [UInt16] = []
     /// Requests waiting for a master (``hold(_:_:at:)``), oldest first.
     var held: [HeldRequest] = []
     var retryScheduled = false
     /// Servers the checks show DOWN (`host:port`).
     private var failedServers: Set<String> = []
     var clientsToFlush: [Int32] = []
+    /// The most the buffers held since memory was last given back (``returnFreedMemory()``).
+    private var highWater = 0
     /// Asks the control side for a new slot map now (after a MOVED).
     let requestRefresh: @Sendable () -> Void
     var logger: Logger { context.logger }
@@ -72,6 +83,8 @@ final class ClusterEngine: SessionEngine {
             slotLinks[slot] = shard >= 0 ? masterLinks[shard] : -1
         }
         masterLinks.removeAll { $0 < 0 }
+        var seen = Set<Int>()
+        masterSlots = view.slotMap.ranges.filter { seen.insert($0.shard).inserted }.map { $0.slots.lowerBound }
         releaseHeld()
         // Clients that connected before the first map waited for it: serve them now.
         for case let client? in clients where client.waitingForMap {
@@ -172,6 +185,7 @@ final class ClusterEngine: SessionEngine {
             if events & (EpollLoop.writable | EpollLoop.hangup | EpollLoop.error) != 0 {
                 client.writable = true
                 if !client.flush() { return closeClient(client) }
+                resumeIfDrained(client)
             }
             if events & (EpollLoop.readable | DataPlaneContext.hangupEvents) != 0 {
                 client.readable = true
@@ -245,7 +259,20 @@ final class ClusterEngine: SessionEngine {
             }
         }
         flushPending()
+        returnFreedMemory()
     }
+
+    /// After a burst (clients that pipelined without reading, then left), gives the freed
+    /// buffers back to the system: malloc keeps freed 16 KiB blocks in its heap otherwise.
+    private func returnFreedMemory() {
+        highWater = max(highWater, blocks.bytesInUse)
+        if highWater - blocks.bytesInUse >= Self.trimThreshold {
+            _ = cln_malloc_trim()
+            highWater = blocks.bytesInUse
+        }
+    }
+
+    static let trimThreshold = 16 << 20
 
     /// How long a client's requests wait for the first slot map before they are answered CLUSTERDOWN.
     static let firstMapWait: UInt64 = 2_000_000_000
@@ -264,6 +291,9 @@ final class ClusterEngine: SessionEngine {
                 client.input.commit(count)
                 client.clientSeen = context.loop.now
                 context.counters.frontend.bytesIn &+= UInt64(count)
+                // A short read emptied the socket; epoll (edge-triggered) reports what comes next,
+                // so the recv that would only say EAGAIN is saved.
+                if count < room { client.readable = false }
             case .endOfStream:
                 client.finished = true  // FIN: answer what was asked, then close
                 client.input.releaseIfEmpty()
@@ -293,7 +323,8 @@ final class ClusterEngine: SessionEngine {
             return
         }
         while !client.finished && !client.input.isEmpty {
-            if client.pendingReplies >= settings.maxPendingReplies || client.output.count >= settings.maxUnreadReplyBytes {
+            if client.pendingReplies >= settings.maxPendingReplies || client.output.count >= settings.maxUnreadReplyBytes
+                || (blocks.bytesInUse >= settings.maxBufferedBytes && !client.drained) {
                 client.paused = true
                 return
             }
@@ -359,13 +390,18 @@ final class ClusterEngine: SessionEngine {
                 closeClient(client)
                 continue
             }
-            if client.paused && client.pendingReplies < settings.maxPendingReplies / 2
-                && client.output.count < settings.maxUnreadReplyBytes / 2 {
-                readRequests(client)
-            }
+            resumeIfDrained(client)
             finishIfDone(client)
         }
         clientsToFlush.removeAll(keepingCapacity: true)
+    }
+
+    /// Reads a paused client again once half of what paused it has been written.
+    private func resumeIfDrained(_ client: ClusterClient) {
+        if client.paused && client.pendingReplies < settings.maxPendingReplies / 2
+            && client.output.count < settings.maxUnreadReplyBytes / 2 {
+            readRequests(client)
+        }
     }
 
     /// Closes a client that will send no more once every reply it is owed has been written.

@@ -21,6 +21,10 @@ struct ClusterSettings: Sendable {
     var maxPendingReplies = 1024
     /// Bytes of replies a client may leave unread before Ferry stops reading its requests.
     var maxUnreadReplyBytes = 4 << 20
+    /// Bytes a loop's buffers may hold before clients with replies outstanding stop being read
+    /// (each one request at a time then): 10,000 clients pipelining without reading must not
+    /// hold 10,000 × the limits above (bench/cluster-flood).
+    var maxBufferedBytes = 32 << 20
     /// Redirections (MOVED, ASK) and TRYAGAIN retries followed for one request.
     var maxHops: UInt8 = 5
     /// `cluster.hold` (ns): how long a request waits for its slot's master to be back or replaced.

@@ -123,7 +123,7 @@ final class TopologyRefresher: Sendable {
             let view = ClusterView(slotMap: map, router: router, serverVersion: version, refreshedAt: MonotonicClock.now())
             state.withLock { $0.view = view }
             logger.info("slot map updated", metadata: [
-                "event": "topology_changed", "masters": "\(map.masters.count)", "covered_slots": "\(map.coveredSlots)",
+                "event": "topology_changed", "masters": "\(Set(map.ranges.map(\.shard)).count)", "covered_slots": "\(map.coveredSlots)",
             ])
             publish(view)
         }

@@ -43,6 +43,7 @@ final class RedisCluster: Sendable {
         case createFailed(status: Int32, output: String)
         case timedOut(what: String, after: Duration, lastReason: String?)
         case tooManyRedirects([String])
+        case cliFailed(arguments: [String], status: Int32, output: String)
 
         var description: String {
             switch self {
@@ -60,6 +61,8 @@ final class RedisCluster: Sendable {
                 "redis-cli --cluster create exited with \(status)\n--- output ---\n\(output)"
             case let .timedOut(what, after, lastReason):
                 "timed out after \(after) waiting for \(what)" + (lastReason.map { " (last: \($0))" } ?? "")
+            case let .cliFailed(arguments, status, output):
+                "redis-cli \(arguments.joined(separator: " ")) exited with \(status)\n--- output ---\n\(output)"
             case let .tooManyRedirects(command):
                 "too many MOVED/ASK redirects for \(command.joined(separator: " "))"
             }
@@ -324,7 +327,7 @@ final class RedisCluster: Sendable {
             return (directory, state.cliPath)
         }
         let result = try ChildProcess.run(cli, arguments, logFile: directory.appendingPathComponent(log), timeout: .seconds(120))
-        guard result.status == 0 else { throw Failure.createFailed(status: result.status, output: result.output) }
+        guard result.status == 0 else { throw Failure.cliFailed(arguments: arguments, status: result.status, output: result.output) }
     }
 
     // MARK: - Topology
@@ -587,5 +590,24 @@ extension Duration {
     fileprivate var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
+
+// MARK: - Slots (for ClusterResilienceTests)
+
+extension RedisCluster {
+    /// The slots the node serves, from its own line of its `CLUSTER NODES` ("… myself,master … 0-99 200").
+    func slots(servedBy port: Int) throws -> Set<Int> {
+        let nodes = try command(port, ["CLUSTER", "NODES"]).string ?? ""
+        guard let line = nodes.split(separator: "\n").first(where: { $0.split(separator: " ")[2].contains("myself") }) else {
+            throw Failure.unknownNode(port)
+        }
+        var slots = Set<Int>()
+        // Fields 8… are slots or ranges; "[slot->-id]" / "[slot-<-id]" mark migrations, not ownership.
+        for field in line.split(separator: " ").dropFirst(8) where !field.hasPrefix("[") {
+            let bounds = field.split(separator: "-").compactMap { Int($0) }
+            if let first = bounds.first { slots.formUnion(first...(bounds.last ?? first)) }
+        }
+        return slots
     }
 }
