@@ -112,3 +112,38 @@ extension ClusterMultiMasterTests {
         #expect(try client.command(["SCAN", "abc"]) == .error("ERR invalid cursor"))
     }
 }
+
+extension ClusterMultiMasterTests {
+    /// What a plain redis-py client does against one Redis works through Ferry with keys of every
+    /// master: `mset`/`mget`/`delete`/`exists` across slots, `dbsize`, `scan_iter` seeing each key
+    /// once, `register_script` (EVALSHA, then SCRIPT LOAD on NOSCRIPT), RESP2 and RESP3.
+    @Test(arguments: [2, 3])
+    func redisPyPlainClientUsesEveryMasterAsOneRedis(protocolVersion: Int) throws {
+        let cluster = try SharedCluster.cluster
+        let ferry = try FerryProcess(servers: cluster.ports, mode: "cluster")
+        try ferry.waitUntilRoutable(cluster.masters().count)
+        let script = """
+            import redis
+            r = redis.Redis(host="127.0.0.1", port=\(ferry.port), protocol=\(protocolVersion))
+            r.flushall()
+            keys = [f"py-multi-{i}" for i in range(300)]
+            assert r.mset({k: i for i, k in enumerate(keys)})
+            assert r.mget(keys + ["absent"]) == [str(i).encode() for i in range(300)] + [None]
+            assert r.exists(*keys[:50], "absent") == 50
+            assert r.dbsize() == 300
+            seen = list(r.scan_iter(match="py-multi-*", count=25))
+            assert len(seen) == 300 and set(seen) == {k.encode() for k in keys}, len(seen)
+            script = r.register_script("return redis.call('GET', KEYS[1])")
+            r.script_flush()
+            assert [script(keys=[k]) for k in keys[:30]] == [str(i).encode() for i in range(30)]
+            assert r.delete(*keys[:100]) == 100
+            assert r.dbsize() == 200
+            print("ok")
+            """
+        let file = ferry.directory.appendingPathComponent("plain_client.py")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        let result = try ChildProcess.run("python3", [file.path], logFile: ferry.directory.appendingPathComponent("py.log"),
+                                          timeout: .seconds(60))
+        #expect(result.status == 0 && result.output.contains("ok"), "\(result.output)")
+    }
+}
