@@ -6,7 +6,10 @@ import Testing
 /// the lab of `scripts/lab` (two Ferrys on the deployment configs `conf/lb1.yaml` and
 /// `conf/lb2.yaml`, a 6-node Redis Cluster, a client namespace), runs `scripts/lab-client`
 /// load through the VIP — SET/GET with checksummed values, keys pinned to the answering master's
-/// slots — injects one failure and prints what the client measured:
+/// slots — injects one failure and prints what the client measured. Scenarios 1–7 run the configs
+/// as shipped (tcp mode); C1–C4 (issue 15) run them with `scripts/lab up --mode cluster`, with
+/// keys spread over all 16384 slots (`--slots all`), and add a Redis master killed and a
+/// resharding under load:
 ///
 /// ```
 /// [paired] 2. kill -9 of lb1 (v3, advert 100 ms): VIP on lb2 after 0.372 s (RFC ≈ 0.361 s); client: 2771 ops, …, longest outage 0.414 s
@@ -21,6 +24,8 @@ struct PairedDeploymentTests {
     static let advert = 0.1
     /// The deployment configs' health settings.
     static let healthInterval = 1.0, rise = 2.0, fall = 3.0
+    /// `cluster.hold` that `scripts/lab up --mode cluster` renders: 2 × cluster-node-timeout + 2 s.
+    static func hold(nodeTimeout: Double) -> Double { 2 * nodeTimeout + 2 }
     /// Errors a client may see when its connection is cut by a failover: never a protocol error.
     static let connectionErrors: Set<String> = [
         "ConnectionError", "ECONNRESET", "ECONNREFUSED", "TimeoutError", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT",
@@ -354,16 +359,174 @@ struct PairedDeploymentTests {
         Self.expectServiceContinued(summary)
     }
 
+    // MARK: - C: cluster mode (issue 15)
+
+    @Test("C1. cluster mode, steady state: the deployment configs with proxy.mode: cluster; verified load over all slots through one connection per client, no error, every master used")
+    func clusterSteadyState() throws {
+        let lab = try PairedLab(["--mode", "cluster", "--advert", "100ms"])
+        defer { lab.teardown() }
+        for node in [PairedLab.Node.lb1, .lb2] {
+            let deployed = try String(contentsOf: PairedLab.repository.appendingPathComponent("conf/\(node.rawValue).yaml"), encoding: .utf8)
+            let rendered = try lab.renderedConfig(node)
+            #expect(rendered == Self.labRendering(of: deployed, advert: "100ms", clusterHold: "6s"),
+                    "scripts/lab --mode cluster changed more than the addresses, the advert interval, proxy.mode and cluster.hold:\n\(rendered)")
+        }
+        let one = try lab.status(.lb1), two = try lab.status(.lb2)
+        #expect(one.state == "MASTER" && two.state == "BACKUP" && one.routable == 3 && two.routable == 3, "\(one) | \(two)")
+
+        let load = try lab.startLoad(name: "cluster-steady", options: ["--slots", "all"])
+        Thread.sleep(forTimeInterval: 3)
+        let summary = try load.finish()
+        let all = try #require(try lab.clusterMasters(.lb1, afterCommands: summary.ops), "lb1 runs in cluster mode")
+        let masters = all.filter { $0.value.slots > 0 }
+        let idle = try lab.clusterMasters(.lb2) ?? [:]
+        print("[paired] C1. cluster mode, steady state: client \(summary), keys of \(summary.slotsUsed ?? 0) slots; "
+              + "lb1: \(masters.values.sorted { $0.name < $1.name }.map(\.description).joined(separator: "; "))")
+        #expect(summary.errors == 0 && summary.reconnects == 0 && summary.moved == 0, "\(summary)\n\(summary.logTail())")
+        #expect(summary.corrupted == 0 && summary.staleReads == 0 && summary.missingReads == 0, "\(summary)")
+        #expect(summary.clients.allSatisfy { $0.ops > 100 } && summary.gets > 100, "\(summary)")
+        #expect(summary.slotsUsed == 1024, "4 clients × 256 keys, one slot each, spread over the 16384")
+        // One connection per client, yet every master served it: Ferry routed by slot.
+        #expect(masters.count == 3 && masters.values.allSatisfy { $0.commands > 50 } && all.values.allSatisfy { $0.errors == 0 && $0.moved == 0 && $0.held == 0 },
+                "\(all)")
+        #expect(idle.values.allSatisfy { $0.commands == 0 }, "the backup carries no load: \(idle)")
+        #expect(lab.vipHolders == [.lb1])
+    }
+
+    @Test("C2. cluster mode, kill -9 of lb1 (v3, 100 ms): lb2 takes the VIP, clients reconnect and lb2 routes every slot; no read lost or corrupted")
+    func clusterCrashOfTheActive() throws {
+        let lab = try PairedLab(["--mode", "cluster", "--advert", "100ms"])
+        defer { lab.teardown() }
+        let load = try lab.startLoad(name: "cluster-crash", options: ["--slots", "all"])
+        Thread.sleep(forTimeInterval: 1)
+        let expected = VRRPE2E.masterDown(priority: 100, interval: Self.advert)
+        let killedAt = try lab.signalFerry(.lb1, SIGKILL)
+        let takeover = lab.waitForVIP(on: .lb2, timeout: VRRPE2E.boundDuration(expected), since: killedAt)
+        #expect(takeover != nil, "lb2 did not take the VIP\n\(lab.ferryLogTail(.lb2))")
+        #expect(lab.waitFor(.lb2) { $0.state == "MASTER" })
+        #expect(lab.waitForExit(.lb1) == 128 + Int(SIGKILL))
+        Thread.sleep(forTimeInterval: 1.5)
+        let summary = try load.finish()
+        // lb2's commands: those after the takeover.
+        let masters = try lab.clusterMasters(.lb2, afterCommands: 1, timeout: .seconds(3))?.filter { $0.value.slots > 0 } ?? [:]
+        Self.report("C2. cluster mode, kill -9 of lb1 (v3, advert 100 ms)", vip: takeover, on: .lb2, expected: expected, summary)
+        print("[paired]    errors per client \(summary.clients.map(\.errors)); lb2 afterwards: "
+              + masters.values.sorted { $0.name < $1.name }.map(\.description).joined(separator: "; "))
+        Self.expectServiceContinued(summary)
+        #expect(summary.clients.allSatisfy { $0.reconnects >= 1 }, "every client lost lb1 and reconnected: \(summary)")
+        #expect(Set(summary.errorKinds.keys).isSubset(of: Self.connectionErrors), "connection errors only: \(summary.errorKinds)")
+        #expect(summary.moved == 0)
+        #expect(masters.count == 3 && masters.values.allSatisfy { $0.commands > 0 }, "lb2 serves every master's slots: \(masters)")
+    }
+
+    @Test("C3. cluster mode, a Redis master kill -9ed under load: its commands are held until the replica is promoted; errors only for the commands in flight at the kill, no corrupted read, the VIP stays")
+    func clusterRedisMasterKilled() throws {
+        let nodeTimeout = 1.5, hold = Self.hold(nodeTimeout: nodeTimeout)
+        let lab = try PairedLab(["--mode", "cluster", "--advert", "100ms", "--node-timeout", "\(Int(nodeTimeout * 1000))"])
+        defer { lab.teardown() }
+        let load = try lab.startLoad(name: "cluster-master-killed", options: ["--slots", "all"])
+        Thread.sleep(forTimeInterval: 1)
+        // Every master carries a third of the keys: any will do.
+        let victim = try #require(try lab.redisMasters().first)
+        let replica = try lab.replica(of: victim)
+        let replicaAddress = "\(PairedLab.address[.redis]!):\(replica)", victimAddress = "\(PairedLab.address[.redis]!):\(victim)"
+
+        let killed = try lab.checked(["redis", "kill", "\(victim)"])
+        // The wall clock of the kill itself, as scripts/lab prints it (not of this call's start).
+        let killedWall = try #require(killed.split(separator: " ").last.flatMap { Double($0) }, "\(killed)")
+        // lb1 follows: its slot map gives the replica the victim's slots.
+        var followedAt: Double?
+        _ = FerryInLab.poll(timeout: .seconds(hold * 3 + 10)) {
+            guard let masters = try? lab.clusterMasters(.lb1), (masters[replicaAddress]?.slots ?? 0) > 0 else { return false }
+            followedAt = Date().timeIntervalSince1970
+            return true
+        }
+        let followed = try #require(followedAt, "lb1 never gave \(replicaAddress) the slots of \(victimAddress)\n\(lab.ferryLogTail(.lb1))")
+        // Every client's held command has been answered and the load runs again.
+        Thread.sleep(forTimeInterval: 1.5)
+        let summary = try load.finish()
+        let masters = try lab.clusterMasters(.lb1, afterCommands: summary.ops) ?? [:]
+
+        // The promotion as the replica logged it (wall clock, ms), not as a poll saw it.
+        let promotedWall = lab.redisLogTime(replica, containing: "Failover election won")
+        let promoted = promotedWall.map { $0 - killedWall }
+        let follow = followed - killedWall
+        let errorsAfter = summary.clients.flatMap(\.errorTimes).map { $0 - killedWall }
+        print("[paired] C3. cluster mode, redis master \(victimAddress) killed under load (cluster-node-timeout \(nodeTimeout) s, "
+              + "cluster.hold \(hold) s): replica \(replicaAddress) promoted \(promoted.map { String(format: "%.2f s", $0) } ?? "?") after the kill, "
+              + "lb1's slot map names it \(String(format: "%.2f", follow)) s after the kill"
+              + (promoted.map { String(format: " (%+.2f s from the promotion)", follow - $0) } ?? ""))
+        print("[paired]    client \(summary); errors per client \(summary.clients.map(\.errors)) \(summary.clients.map(\.errorKinds)), "
+              + "at \(errorsAfter.sorted().map { String(format: "%+.2f", $0) }.joined(separator: " ")) s from the kill; "
+              + "each client's longest wait \(summary.clients.map { String(format: "%.2f", $0.longestGap) }.joined(separator: " ")) s")
+        print("[paired]    lb1: " + masters.values.sorted { $0.name < $1.name }.map(\.description).joined(separator: "; "))
+        Self.printReadAnomalies(summary)
+
+        #expect(summary.corrupted == 0, "no acknowledged read returns corrupted data\n\(summary.logTail())")
+        #expect(!summary.outageOpenAtEnd && summary.clients.allSatisfy { $0.ops > 0 }, "\(summary)\n\(summary.logTail())")
+        #expect(summary.moved == 0)
+        // Only what was in flight at the kill fails (one command per client: the load is not
+        // pipelined; ≤ 2 allows a race with the link's reset); the rest waits for the promotion.
+        #expect(summary.clients.allSatisfy { $0.errors <= 2 }, "errors per client \(summary.clients.map(\.errors))\n\(summary.logTail())")
+        #expect(Set(summary.errorKinds.keys).isSubset(of: ["ERR"]),
+                "only '-ERR ferry: connection to … lost' for the commands in flight, no CLUSTERDOWN past the hold, no timeout: \(summary.errorKinds)")
+        if let promoted {
+            #expect(errorsAfter.allSatisfy { $0 < promoted }, "every error came before the promotion (at the kill), none after the hold")
+        }
+        #expect(summary.longestOutage < hold + 1, "no client waited longer than cluster.hold: \(summary)")
+        #expect(lab.vipHolders == [.lb1], "a Redis failover does not move the VIP")
+    }
+
+    @Test("C4. cluster mode, 2,000 slots resharded under load (redis-cli --cluster reshard): Ferry follows the redirections; no error, no lost, stale or corrupted read")
+    func clusterReshardingUnderLoad() throws {
+        let lab = try PairedLab(["--mode", "cluster", "--advert", "100ms"])
+        defer { lab.teardown() }
+        let before = try lab.redisSlots()
+        let ports = before.keys.sorted()
+        let (from, to) = (try #require(ports.first), try #require(ports.last))
+        let load = try lab.startLoad(name: "cluster-reshard", options: ["--slots", "all"])
+        Thread.sleep(forTimeInterval: 1)
+        let started = ContinuousClock.now
+        let line = try lab.reshard(from: from, to: to, slots: 2000)
+        let took = VRRPE2E.seconds(ContinuousClock.now - started)
+        // lb1's map catches up (it also learns from the MOVED replies).
+        let target = "\(PairedLab.address[.redis]!):\(to)", expectedTarget = (before[to] ?? 0) + 2000
+        let caughtUp = FerryInLab.poll(timeout: .seconds(10)) { (try? lab.clusterMasters(.lb1))?[target]?.slots == expectedTarget }
+        Thread.sleep(forTimeInterval: 1)
+        let summary = try load.finish()
+        let after = try lab.redisSlots()
+        let masters = try lab.clusterMasters(.lb1, afterCommands: summary.ops) ?? [:]
+        let asked = masters.values.reduce(0) { $0 + $1.asked }, moved = masters.values.reduce(0) { $0 + $1.moved }
+        print("[paired] C4. cluster mode, resharding under load: \(line) (\(String(format: "%.1f", took)) s with the check); slots \(before) → \(after); "
+              + "lb1 followed \(asked) ASK and \(moved) MOVED")
+        print("[paired]    client \(summary), keys of \(summary.slotsUsed ?? 0) slots")
+        print("[paired]    lb1: " + masters.values.sorted { $0.name < $1.name }.map(\.description).joined(separator: "; "))
+        Self.printReadAnomalies(summary)
+        #expect(after[from] == (before[from] ?? 0) - 2000 && after[to] == expectedTarget, "\(before) → \(after)")
+        #expect(caughtUp, "lb1's slot map gives \(target) \(expectedTarget) slots: \(masters)")
+        #expect(summary.errors == 0 && summary.reconnects == 0 && summary.moved == 0, "\(summary)\n\(summary.logTail())")
+        #expect(summary.corrupted == 0 && summary.staleReads == 0 && summary.missingReads == 0, "\(summary)")
+        #expect(summary.clients.allSatisfy { $0.ops > 0 } && !summary.outageOpenAtEnd)
+        #expect(asked + moved > 0, "the load met the migration (ASK while a slot moves, MOVED after): \(masters)")
+    }
+
     // MARK: - Helpers
 
     /// What `scripts/lab` makes of a deployment config: the VIP and the Redis nodes replaced by
-    /// the lab's, the advert interval when asked; nothing else.
-    static func labRendering(of deployed: String, advert: String?) -> String {
+    /// the lab's, the advert interval when asked, and with `--mode cluster` `proxy.mode` and
+    /// `cluster.hold` added; nothing else.
+    static func labRendering(of deployed: String, advert: String?, clusterHold: String? = nil) -> String {
         var text = deployed.replacingOccurrences(of: "\"10.0.0.123/24\"", with: "\"\(PairedLab.vip)/24\"")
         for (index, port) in PairedLab.redisPorts.enumerated() {
             text = text.replacingOccurrences(of: "    - 10.0.0.1\(index + 1):6379\n", with: "    - \(PairedLab.address[.redis]!):\(port)\n")
         }
         if let advert { text = text.replacingOccurrences(of: "\n    advert_interval: 1s ", with: "\n    advert_interval: \(advert) ") }
+        if let clusterHold {
+            text = text.replacingOccurrences(of: "\nproxy:\n", with: "\nproxy:\n  mode: cluster                # scripts/lab up --mode cluster\n")
+            let hold = "  hold: \(clusterHold)".padding(toLength: 31, withPad: " ", startingAt: 0)
+            text = text.replacingOccurrences(of: "\nbackends:\n", with: "\ncluster:                       # scripts/lab up --mode cluster\n"
+                                             + "\(hold)# a command waits this long for a promotion\n\nbackends:\n")
+        }
         return text
     }
 

@@ -3,8 +3,9 @@ import Glibc
 import Synchronization
 
 /// The paired deployment lab of `scripts/lab`, driven from the tests: two Ferrys (`lb1`, `lb2`)
-/// running `conf/lb1.yaml` and `conf/lb2.yaml` with the VIP 10.125.0.100, a 6-node Redis Cluster
-/// in `redis`, and `scripts/lab-client` load from `client`.
+/// running `conf/lb1.yaml` and `conf/lb2.yaml` with the VIP 10.125.0.100 (in tcp mode as shipped,
+/// or with `--mode cluster`), a 6-node Redis Cluster in `redis`, and `scripts/lab-client` load
+/// from `client`.
 ///
 /// Each lab gets its own namespace prefix (`fl<test pid>-<n>`) and state directory, so it never
 /// meets a developer's `ferrylab` or another test process's lab. ``teardown()`` (also run on
@@ -174,6 +175,40 @@ final class PairedLab: @unchecked Sendable {
         return object
     }
 
+    /// One master of `node`'s cluster section (`cluster.masters[]` of `/stats;json`; cluster mode only).
+    struct ClusterMaster: Sendable, CustomStringConvertible {
+        var name: String
+        var commands, moved, asked, tryAgain, errors, held, slots: Int
+
+        var description: String {
+            "\(name): \(slots) slots, \(commands) commands, \(moved) MOVED, \(asked) ASK, \(tryAgain) TRYAGAIN, \(errors) errors, \(held) held"
+        }
+    }
+
+    /// `node`'s cluster masters by name, or nil when it is not in cluster mode.
+    func clusterMasters(_ node: Node) throws -> [String: ClusterMaster]? {
+        guard let cluster = try stats(node)["cluster"] as? [String: Any] else { return nil }
+        var masters: [String: ClusterMaster] = [:]
+        for entry in cluster["masters"] as? [[String: Any]] ?? [] {
+            func int(_ key: String) -> Int { (entry[key] as? NSNumber)?.intValue ?? -1 }
+            guard let name = entry["name"] as? String else { continue }
+            masters[name] = ClusterMaster(name: name, commands: int("commands"), moved: int("moved"), asked: int("asked"),
+                                          tryAgain: int("try_again"), errors: int("errors"), held: int("held"), slots: int("slots"))
+        }
+        return masters
+    }
+
+    /// `node`'s cluster masters once its stats count at least `commands` frontend commands (the
+    /// data-plane loops publish their counters periodically, so a read right after the load may
+    /// miss its last commands); after `timeout`, whatever they show.
+    func clusterMasters(_ node: Node, afterCommands commands: Int, timeout: Duration = .seconds(5)) throws -> [String: ClusterMaster]? {
+        _ = FerryInLab.poll(timeout: timeout, every: .milliseconds(50)) {
+            let frontend = (try? stats(node))?["frontend"] as? [String: Any]
+            return ((frontend?["commands"] as? NSNumber)?.intValue ?? 0) >= commands
+        }
+        return try clusterMasters(node)
+    }
+
     /// The VRRP instance and routing as `node`'s stats page shows them.
     struct FerryStatus: Sendable, CustomStringConvertible {
         var state: String
@@ -250,6 +285,38 @@ final class PairedLab: @unchecked Sendable {
         return port
     }
 
+    /// Slots per master port, as `scripts/lab redis slots` reads them from the cluster.
+    func redisSlots() throws -> [Int: Int] {
+        var slots: [Int: Int] = [:]
+        for line in try checked(["redis", "slots"]).split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count == 2, let port = Int(fields[0]), let count = Int(fields[1]) { slots[port] = count }
+        }
+        return slots
+    }
+
+    /// `scripts/lab redis reshard FROM TO COUNT` (`redis-cli --cluster reshard`); returns its
+    /// line ("moved 2000 slots from 7001 to 7002 in 6.12 s").
+    @discardableResult
+    func reshard(from: Int, to: Int, slots: Int, timeout: Duration = .seconds(120)) throws -> String {
+        try checked(["redis", "reshard", "\(from)", "\(to)", "\(slots)"], timeout: timeout)
+    }
+
+    /// The wall-clock time (seconds since 1970) of the first line of redis node `port`'s log
+    /// containing `text`, or nil. Redis stamps lines `pid:role dd Mon yyyy HH:MM:SS.mmm`, local time.
+    func redisLogTime(_ port: Int, containing text: String) -> Double? {
+        let file = directory.appendingPathComponent("redis/redis-\(port).log")
+        guard let log = try? String(contentsOf: file, encoding: .utf8),
+              let line = log.split(separator: "\n").first(where: { $0.contains(text) }) else { return nil }
+        let fields = line.split(separator: " ")
+        guard fields.count >= 5 else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = .current
+        formatter.dateFormat = "dd MMM yyyy HH:mm:ss.SSS"
+        return formatter.date(from: fields[1...4].joined(separator: " "))?.timeIntervalSince1970
+    }
+
     /// `ROLE`'s first word for the node on `port` ("master", "slave"), nil when it does not answer.
     func redisRole(_ port: Int) -> String? {
         guard let outcome = try? lab(["redis", "cli", "\(port)", "role"], timeout: .seconds(5)), outcome.succeeded else { return nil }
@@ -260,9 +327,11 @@ final class PairedLab: @unchecked Sendable {
 
     /// Starts `scripts/lab load` (scripts/lab-client in the client namespace against VIP:7010)
     /// and waits until every client has completed an operation.
-    func startLoad(clients: Int = 4, rate: Int = 200, name: String) throws -> LoadRun {
+    /// `options` go to scripts/lab-client as they are (`--slots all`, …).
+    func startLoad(clients: Int = 4, rate: Int = 200, name: String, options: [String] = []) throws -> LoadRun {
         let summary = directory.appendingPathComponent("\(name).summary.json")
-        let process = try spawn(["load", "--clients", "\(clients)", "--rate", "\(rate)", "--summary", summary.path], logName: "\(name).log")
+        let process = try spawn(["load", "--clients", "\(clients)", "--rate", "\(rate)", "--summary", summary.path] + options,
+                                logName: "\(name).log")
         guard process.waitForLog(containing: " ready\n", timeout: .seconds(15)) else {
             process.stop(grace: .seconds(2))
             throw LabError.timedOut("load \(name) never became ready:\n\(process.log)")
@@ -325,9 +394,20 @@ final class LoadRun: @unchecked Sendable {
 
 /// What `scripts/lab-client` reported.
 struct LoadSummary: Sendable, CustomStringConvertible {
-    struct Client: Sendable { var ops, errors, reconnects: Int; var longestOutage: Double; var master: String }
+    struct Client: Sendable {
+        var ops, errors, reconnects: Int
+        var longestOutage: Double
+        /// The longest time between two of its successful operations, errors or not.
+        var longestGap: Double
+        var master: String
+        var errorKinds: [String: Int]
+        /// Wall-clock times (seconds since 1970) of its errors, the first 50.
+        var errorTimes: [Double]
+    }
 
-    var ops, errors, reconnects, corrupted, staleReads, missingReads, moved: Int
+    var ops, gets, errors, reconnects, corrupted, staleReads, missingReads, moved: Int
+    /// Distinct slots of the keys (`--slots all`), else nil.
+    var slotsUsed: Int?
     /// The longest gap between two successful operations of one client that contained an error.
     var longestOutage: Double
     /// The longest gap of any kind (includes scheduling stalls of a loaded machine).
@@ -340,15 +420,19 @@ struct LoadSummary: Sendable, CustomStringConvertible {
     init(json: [String: Any], log: String) {
         func int(_ key: String) -> Int { (json[key] as? NSNumber)?.intValue ?? -1 }
         func double(_ key: String) -> Double { (json[key] as? NSNumber)?.doubleValue ?? -1 }
-        ops = int("ops"); errors = int("errors"); reconnects = int("reconnects"); corrupted = int("corrupted")
+        ops = int("ops"); gets = int("gets"); errors = int("errors"); reconnects = int("reconnects"); corrupted = int("corrupted")
         staleReads = int("stale_reads"); missingReads = int("missing_reads"); moved = int("moved")
         longestOutage = double("longest_outage_s"); longestGap = double("longest_gap_s")
+        slotsUsed = (json["slots_used"] as? NSNumber)?.intValue
         outageOpenAtEnd = json["outage_open_at_end"] as? Bool ?? true
         errorKinds = (json["error_kinds"] as? [String: Any] ?? [:]).mapValues { ($0 as? NSNumber)?.intValue ?? 0 }
         clients = (json["per_client"] as? [[String: Any]] ?? []).map { entry in
             Client(ops: (entry["ops"] as? NSNumber)?.intValue ?? 0, errors: (entry["errors"] as? NSNumber)?.intValue ?? 0,
                    reconnects: (entry["reconnects"] as? NSNumber)?.intValue ?? 0,
-                   longestOutage: (entry["longest_outage_s"] as? NSNumber)?.doubleValue ?? 0, master: entry["master"] as? String ?? "?")
+                   longestOutage: (entry["longest_outage_s"] as? NSNumber)?.doubleValue ?? 0,
+                   longestGap: (entry["longest_gap_s"] as? NSNumber)?.doubleValue ?? 0, master: entry["master"] as? String ?? "?",
+                   errorKinds: (entry["error_kinds"] as? [String: Any] ?? [:]).mapValues { ($0 as? NSNumber)?.intValue ?? 0 },
+                   errorTimes: (entry["error_times"] as? [Any] ?? []).compactMap { ($0 as? NSNumber)?.doubleValue })
         }
         self.log = log
     }
