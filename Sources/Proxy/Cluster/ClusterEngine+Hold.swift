@@ -18,13 +18,14 @@ extension ClusterEngine {
     static let retryInterval: Duration = .milliseconds(20)
 
     /// Whether a request that could not be sent, or was refused without running, waits instead of
-    /// failing: only clients' own requests, and only with `cluster.hold` > 0.
-    func mayHold(_ waiter: BackendLink.Waiter) -> Bool {
-        settings.hold > 0 && (waiter.kind == .client || waiter.kind == .part)
+    /// failing: only clients' own requests on shared links (a transaction's or a blocking command's
+    /// exclusive link cannot be swapped for another), and only with `cluster.hold` > 0.
+    func mayHold(_ waiter: BackendLink.Waiter, on link: BackendLink) -> Bool {
+        settings.hold > 0 && (waiter.kind == .client || waiter.kind == .part) && !link.exclusive
     }
 
     /// Holds a request (rare path: it copies the bytes); `link` is where it would have gone, for
-    /// the counters. The caller has checked ``mayHold(_:)``.
+    /// the counters. The caller has checked ``mayHold(_:on:)``.
     func hold(_ waiter: BackendLink.Waiter, _ bytes: UnsafeRawBufferPointer, at link: BackendLink) {
         guard let client = clients[Int(waiter.client)], client.generation == waiter.generation else { return dropped(waiter) }
         var waiter = waiter

@@ -10,7 +10,7 @@ extension ClusterEngine {
     func enqueue(_ bytes: UnsafeRawBufferPointer, for waiter: BackendLink.Waiter, on link: BackendLink) {
         if link.fd < 0 && !connect(link) {
             // Nothing was sent: it may wait for the master to come back, or be replaced.
-            if mayHold(waiter) { return hold(waiter, bytes, at: link) }
+            if mayHold(waiter, on: link) { return hold(waiter, bytes, at: link) }
             link.counters.errors &+= 1
             deliver(waiter, error: "ERR ferry: cannot connect to \(link.name)")
             if link.exclusive { releaseExclusive(link) }
@@ -158,12 +158,12 @@ extension ClusterEngine {
             link.counters.asked &+= 1
             guard host != "?", let target = self.link(host: host.isEmpty ? link.host : host, port: port) else { return false }
             resend(waiter, from: link, to: self.link(target, resp3: link.resp3), asking: true)
-        case .tryAgain where mayHold(waiter):
+        case .tryAgain where mayHold(waiter, on: link):
             link.counters.tryAgain &+= 1
             holdAgain(waiter, from: link)
         case .clusterDown, .loading:
             // The node did not run it: it waits for the cluster to be up again, or for `hold`.
-            guard mayHold(waiter) else { return false }
+            guard mayHold(waiter, on: link) else { return false }
             requestRefresh()
             holdAgain(waiter, from: link)
         case .tryAgain:
@@ -239,7 +239,7 @@ extension ClusterEngine {
         link.counters.errors &+= UInt64(written.count { $0.kind == .client || $0.kind == .part || $0.kind == .blocking })
         for waiter in written { deliver(waiter, error: text) }
         for (waiter, bytes) in unsent {
-            if mayHold(waiter) {
+            if mayHold(waiter, on: link) {
                 bytes.withUnsafeBytes { hold(waiter, $0, at: link) }
             } else {
                 if waiter.kind != .handshake && waiter.kind != .asking { link.counters.errors &+= 1 }

@@ -182,6 +182,7 @@ final class ClusterEngine: SessionEngine {
     }
 
     func handle(_ token: EpollToken, events: UInt32) {
+        context.dirty = true  // commands and replies move the counters: publish them at the next sweep
         if token.kind == TokenKind.client {
             guard let client = clients[Int(token.slot)], client.generation == token.generation else { return }
             if client.blockedOn >= 0 && events & (DataPlaneContext.hangupEvents | EpollLoop.hangup | EpollLoop.error) != 0 {
