@@ -121,7 +121,7 @@ struct ClusterModeTests {
         let ferry = try startFerry()
         let client = try RedisClient(port: ferry.port)
         defer { client.close() }
-        for command in [["MULTI"], ["WAIT", "1", "0"], ["SUBSCRIBE", "c"], ["WATCH", "k"], ["MONITOR"]] {
+        for command in [["WAIT", "1", "0"], ["SUBSCRIBE", "c"], ["MONITOR"], ["CLIENT", "KILL", "ID", "1"]] {
             let reply = try client.command(command)
             #expect(reply.errorMessage?.hasPrefix("ERR ferry: '") == true, "\(command): \(reply)")
         }

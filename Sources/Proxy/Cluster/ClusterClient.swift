@@ -35,6 +35,10 @@ final class ClusterClient {
     /// The exclusive link its blocking command waits on (``ClusterEngine/sendBlocking``), or -1:
     /// meanwhile its next requests are not read, as a blocked client's are not on one Redis.
     var blockedOn: Int32 = -1
+    /// The exclusive link of its transaction (after WATCH, or MULTI and a first command), or -1.
+    var pinnedTo: Int32 = -1
+    /// Ferry answered its MULTI and has not sent it yet (the first command picks the master).
+    var multiAnswered = false
     var clientSeen: UInt64
     var serverSeen: UInt64
     let connectedAt: UInt64

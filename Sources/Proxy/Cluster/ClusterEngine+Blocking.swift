@@ -43,7 +43,7 @@ extension ClusterEngine {
     }
 
     /// An idle exclusive link to `master`'s address, or a new one.
-    private func exclusiveLink(to master: BackendLink, resp3: Bool) -> BackendLink {
+    func exclusiveLink(to master: BackendLink, resp3: Bool) -> BackendLink {
         let key = ExclusiveKey(name: master.name, resp3: resp3)
         if let index = idleExclusive[key]?.popLast() { return links[Int(index)] }
         return links[Int(addLink(host: master.host, port: master.port, address: master.address, resp3: resp3, exclusive: true))]
@@ -54,9 +54,15 @@ extension ClusterEngine {
     /// again.
     func releaseExclusive(_ link: BackendLink) {
         guard link.owner >= 0 else { return }
-        if let client = clients[Int(link.owner)], client.blockedOn == link.index {
-            client.blockedOn = -1
-            queueFlush(client)  // its next requests are read once its replies are written
+        if let client = clients[Int(link.owner)] {
+            if client.blockedOn == link.index {
+                client.blockedOn = -1
+                queueFlush(client)  // its next requests are read once its replies are written
+            }
+            if client.pinnedTo == link.index {  // the link failed: the server dropped the transaction
+                client.pinnedTo = -1
+                client.multiAnswered = false
+            }
         }
         link.owner = -1
         let key = ExclusiveKey(name: link.name, resp3: link.resp3)
@@ -64,13 +70,23 @@ extension ClusterEngine {
         idleExclusive[key, default: []].append(link.index)
     }
 
-    /// The client is closing while blocked: its link is reset (the server then unblocks it and
-    /// pops nothing for it) and pooled, to connect again when next needed.
-    func abandonBlocking(_ client: ClusterClient) {
-        guard client.blockedOn >= 0 else { return }
-        let link = links[Int(client.blockedOn)]
+    /// A link whose last reply has come: back to the pool, unless a transaction still holds it.
+    func releaseIfIdle(_ link: BackendLink) {
+        guard link.owner >= 0, clients[Int(link.owner)]?.pinnedTo != link.index else { return }
+        releaseExclusive(link)
+    }
+
+    /// The client is closing (or resetting) while blocked or in a transaction: its link is reset
+    /// (the server then unblocks it and pops nothing for it, or drops the transaction) and pooled,
+    /// to connect again when next needed.
+    func abandonExclusive(_ client: ClusterClient) {
+        client.multiAnswered = false
+        for index in [client.blockedOn, client.pinnedTo] where index >= 0 {
+            let link = links[Int(index)]
+            if link.fd >= 0 { failLink(link, .stopping) } else { releaseExclusive(link) }
+        }
         client.blockedOn = -1
-        if link.fd >= 0 { failLink(link, .stopping) } else { releaseExclusive(link) }
+        client.pinnedTo = -1
     }
 
     /// A redirection of a blocking command (it did not run): sent again on an exclusive link to

@@ -23,7 +23,10 @@ extension ClusterEngine {
             if !answerLocally(client, arguments) { reply(client, error: Self.slotNotServed) }
             return
         }
-        switch view!.router.route(arguments) {
+        let route = view!.router.route(arguments)
+        if client.pinnedTo >= 0 || client.multiAnswered || route == .unsupported,
+           runTransactional(client, arguments, raw: raw, route: route) { return }
+        switch route {
         case .local:
             if !answerLocally(client, arguments) { reply(client, error: Router.unsupportedMessage(for: arguments)) }
         case .slot(let slot):

@@ -133,7 +133,7 @@ extension ClusterEngine {
                     }
                 }
                 link.acknowledge(waiter)
-                if link.exclusive && link.inFlight == 0 { releaseExclusive(link) }
+                if link.exclusive && link.inFlight == 0 { releaseIfIdle(link) }
             }
             link.input.consume(scanned.length)
         }
@@ -147,6 +147,17 @@ extension ClusterEngine {
         guard let range = scanned.errorText, waiter.hops < settings.maxHops,
               let redirect = Redirect(error: UnsafeRawBufferPointer(rebasing: reply[range])) else { return false }
         if waiter.kind == .blocking { return followedBlocking(redirect, waiter, from: link) }
+        if link.exclusive {
+            // A transaction's command for a slot its master does not serve: the server flagged the
+            // transaction (EXEC will answer EXECABORT); the client gets Redis's CROSSSLOT.
+            switch redirect {
+            case .moved, .ask:
+                deliver(waiter, error: Router.crossSlotMessage)
+                return true
+            default:
+                return false
+            }
+        }
         switch redirect {
         case .moved(let slot, let host, let port):
             link.counters.moved &+= 1

@@ -241,7 +241,8 @@ final class ClusterEngine: SessionEngine {
 
     func willPublish(_ counters: inout WorkerCounters) {
         counters.masters.removeAll(keepingCapacity: true)
-        for link in links {
+        for link in links where link.fd >= 0 || link.counters != MasterCounters() {
+            // (A link never used, made for a node an early map named master, is not a master to show.)
             var linkCounters = link.counters
             linkCounters.inFlight = link.inFlight
             counters.masters[link.name, default: MasterCounters()].add(linkCounters)
@@ -424,7 +425,7 @@ final class ClusterEngine: SessionEngine {
 
     func closeClient(_ client: ClusterClient) {
         guard clients[Int(client.slot)] === client else { return }
-        abandonBlocking(client)
+        abandonExclusive(client)
         close(client.fd)
         clients[Int(client.slot)] = nil
         generations[Int(client.slot)] = EpollToken.next(client.generation)
