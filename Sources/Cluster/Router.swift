@@ -25,6 +25,10 @@ public enum Route: Equatable, Sendable {
     /// hash to this slot: sent on a connection of its own to the slot's master, for as long as it
     /// blocks, so that it never holds up the commands of other clients on a shared link.
     case blocking(UInt16)
+    /// `SUBSCRIBE`, `PSUBSCRIBE` (`nil`: any master, since a cluster's `PUBLISH` reaches every
+    /// node), `SSUBSCRIBE` (its shard channels' slot) and the `UN…` forms: the client moves to a
+    /// connection of its own, where everything it sends goes from then on.
+    case subscribe(UInt16?)
     /// `SCAN cursor …`: one master at a time, the cursor saying which (``ClusterScanCursor``), so
     /// one iteration visits every master.
     case scan
@@ -47,8 +51,9 @@ public enum Route: Equatable, Sendable {
 /// 3. **Blocking**: every `blocking` command (`BLPOP`…; `XREAD` and `XREADGROUP` only when given
 ///    `BLOCK`, since the flag is on the command whatever its arguments) goes to ``Route/blocking(_:)``
 ///    by its keys (CROSSSLOT for several slots; unsupported without keys: `WAIT`, `WAITAOF`).
-///    **Unsupported**: transactions (`WATCH`, `UNWATCH`, `MULTI`, `EXEC`, `DISCARD`), the subscriptions (`SUBSCRIBE`, `PSUBSCRIBE`,
-///    `SSUBSCRIBE` and their `UN…`), `MONITOR`, `WAIT`, `WAITAOF`, replication (`SYNC`, `PSYNC`,
+///    **Subscriptions** (`SUBSCRIBE`, `PSUBSCRIBE`, `SSUBSCRIBE` and their `UN…`) go to
+///    ``Route/subscribe(_:)``. **Unsupported**: transactions (`WATCH`, `UNWATCH`, `MULTI`, `EXEC`,
+///    `DISCARD`: the engine runs them on a pinned link before asking the router), `MONITOR`, `WAIT`, `WAITAOF`, replication (`SYNC`, `PSYNC`,
 ///    `REPLCONF`, `REPLICAOF`, `SLAVEOF`, `FAILOVER`), `SHUTDOWN` (it would stop one arbitrary
 ///    master), `ASKING` (Ferry follows redirections itself), every `CLIENT` subcommand but the
 ///    local ones and `LIST`/`HELP`, and every `CLUSTER` subcommand that reveals or alters the real
@@ -81,6 +86,8 @@ public final class Router: Sendable {
         case slotArgument
         /// Blocking only with a `BLOCK` option.
         case streamRead
+        /// Pub/Sub: any master (cluster `PUBLISH` reaches every node), or the shard channels' one.
+        case subscription, shardSubscription
     }
 
     /// A router over `table`; builds its small name tables once.
@@ -89,10 +96,11 @@ public final class Router: Sendable {
         let top: [(String, Policy)] =
             ["ping", "echo", "quit", "reset", "hello", "auth", "select", "readonly", "readwrite"].map { ($0, .local) }
             + [
-                "watch", "unwatch", "multi", "exec", "discard", "subscribe", "psubscribe", "ssubscribe",
-                "unsubscribe", "punsubscribe", "sunsubscribe", "monitor", "wait", "waitaof", "sync", "psync",
+                "watch", "unwatch", "multi", "exec", "discard", "monitor", "wait", "waitaof", "sync", "psync",
                 "replconf", "replicaof", "slaveof", "failover", "shutdown", "asking",
             ].map { ($0, .unsupported) }
+            + ["subscribe", "psubscribe", "unsubscribe", "punsubscribe"].map { ($0, .subscription) }
+            + ["ssubscribe", "sunsubscribe"].map { ($0, .shardSubscription) }
             + [("client", .client), ("cluster", .cluster), ("xread", .streamRead), ("xreadgroup", .streamRead)]
         (names, policies) = Self.index(top)
         (clientSubcommands, clientPolicies) = Self.index(
@@ -119,6 +127,14 @@ public final class Router: Sendable {
             case .client: return subcommandRoute(arguments, clientSubcommands, clientPolicies, otherwise: .unsupported)
             case .cluster: return subcommandRoute(arguments, clusterSubcommands, clusterPolicies, otherwise: .unsupported)
             case .streamRead: if Self.hasBlockOption(arguments), let info { return Self.blocking(keysRoute(info, arguments)) }
+            case .subscription: return .subscribe(nil)
+            case .shardSubscription:
+                guard let info else { return .subscribe(nil) }
+                switch keysRoute(info, arguments) {
+                case .slot(let slot): return .subscribe(slot)
+                case .crossSlot, .split: return .crossSlot
+                default: return .subscribe(nil)  // SUNSUBSCRIBE of every channel
+                }
             case .anyMaster, .slotArgument: break
             }
         }
@@ -179,7 +195,7 @@ public final class Router: Sendable {
             guard arguments.count > 2, let slot = RedisDecimal.parse(arguments[2]), slot >= 0, slot < HashSlot.count
             else { return .anyMaster }
             return .slot(UInt16(slot))
-        case .unsupported, .client, .cluster, .streamRead: return .unsupported
+        case .unsupported, .client, .cluster, .streamRead, .subscription, .shardSubscription: return .unsupported
         }
     }
 

@@ -45,7 +45,13 @@ import Testing
         }
         if let info, info.keySpecs.contains(where: { $0.flags.contains(.notKey) }), info.accepts(argumentCount: testCase.arguments.count) {
             // Shard channels: Redis Cluster routes by them, GETKEYS does not list them.
-            #expect(route == .slot(HashSlot.of(testCase.arguments[1])))
+            let slot = HashSlot.of(testCase.arguments[1])
+            if ["ssubscribe", "sunsubscribe"].contains(name) {
+                let slots = Set(testCase.arguments.dropFirst().map { HashSlot.of($0) })
+                #expect(route == (slots.count > 1 ? .crossSlot : .subscribe(slot)))
+            } else {
+                #expect(route == .slot(slot))
+            }
             return
         }
         let expected = Self.expectedRoute(testCase.reply)
@@ -75,6 +81,8 @@ import Testing
             return MultiKeyCommand(info).map { .split($0) } ?? .crossSlot
         case .slot(let slot) where blocks:
             return .blocking(slot)
+        case .anyMaster where ["subscribe", "psubscribe", "unsubscribe", "punsubscribe", "sunsubscribe"].contains(info.name):
+            return .subscribe(nil)
         case .anyMaster where info.name == "scan":
             return .scan
         case .anyMaster where (info.requestPolicy == .allShards || info.requestPolicy == .allNodes) && info.name != "randomkey":
@@ -106,7 +114,6 @@ import Testing
 
     @Test(arguments: [
         ["WATCH", "k"], ["UNWATCH"], ["MULTI"], ["EXEC"], ["DISCARD"],
-        ["SUBSCRIBE", "c"], ["PSUBSCRIBE", "p*"], ["SSUBSCRIBE", "c"], ["UNSUBSCRIBE"], ["PUNSUBSCRIBE"], ["SUNSUBSCRIBE"],
         ["MONITOR"], ["WAIT", "1", "0"], ["WAITAOF", "1", "1", "0"], ["SYNC"], ["PSYNC", "id", "0"], ["REPLCONF", "ack", "0"],
         ["REPLICAOF", "NO", "ONE"], ["SLAVEOF", "h", "1"], ["FAILOVER"], ["SHUTDOWN"], ["ASKING"],
         ["CLIENT", "REPLY", "OFF"], ["CLIENT", "TRACKING", "ON"], ["CLIENT", "CACHING", "yes"], ["CLIENT", "KILL", "ID", "1"],
@@ -118,6 +125,16 @@ import Testing
     ])
     func unsupported(words: [String]) {
         #expect(Self.route(words) == .unsupported)
+    }
+
+    @Test(arguments: [
+        (["SUBSCRIBE", "c"], Route.subscribe(nil)), (["PSUBSCRIBE", "p*"], .subscribe(nil)), (["UNSUBSCRIBE"], .subscribe(nil)),
+        (["PUNSUBSCRIBE", "p*"], .subscribe(nil)), (["SSUBSCRIBE", "c"], .subscribe(slot("c"))),
+        (["SSUBSCRIBE", "{c}1", "{c}2"], .subscribe(slot("c"))), (["SSUBSCRIBE", "a", "b"], .crossSlot),
+        (["SUNSUBSCRIBE"], .subscribe(nil)), (["sunsubscribe", "c"], .subscribe(slot("c"))),
+    ])
+    func subscriptions(words: [String], route: Route) {
+        #expect(Self.route(words) == route)
     }
 
     /// Blocking commands go to their slot's master on a connection of their own; keys of two

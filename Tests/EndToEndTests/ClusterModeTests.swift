@@ -121,7 +121,7 @@ struct ClusterModeTests {
         let ferry = try startFerry()
         let client = try RedisClient(port: ferry.port)
         defer { client.close() }
-        for command in [["WAIT", "1", "0"], ["SUBSCRIBE", "c"], ["MONITOR"], ["CLIENT", "KILL", "ID", "1"]] {
+        for command in [["WAIT", "1", "0"], ["MONITOR"], ["CLIENT", "KILL", "ID", "1"], ["CLIENT", "TRACKING", "on"]] {
             let reply = try client.command(command)
             #expect(reply.errorMessage?.hasPrefix("ERR ferry: '") == true, "\(command): \(reply)")
         }

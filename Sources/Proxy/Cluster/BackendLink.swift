@@ -42,6 +42,9 @@ final class BackendLink {
         /// A client's blocking command, alone on an exclusive link: redirections open another
         /// exclusive link; it is never held (a held `BLPOP` would have to find a connection of its own).
         case blocking
+        /// A subscribed client's request: written, and forgotten once written (what the server
+        /// sends back is forwarded as it comes).
+        case pushed
         /// One part of a client's command that several masters answer (split by slot, or sent to
         /// every master): its reply is kept until the others have come, then merged.
         case part
@@ -90,8 +93,11 @@ final class BackendLink {
     /// A connection of one client's own, for a blocking command (``ClusterEngine/sendBlocking``):
     /// pooled per master while idle, never shared while a command blocks on it.
     let exclusive: Bool
-    /// The client (slot) whose blocking command it carries, or -1 while idle.
+    /// The client (slot) whose blocking command or transaction it carries, or -1 while idle.
     var owner: Int32 = -1
+    /// Its owner subscribed (``ClusterEngine/subscribe``): what it sends goes unanswered by
+    /// waiters, and what the server sends goes to it in arrival order.
+    var subscriber = false
     /// Counted per link and summed per master when published.
     var counters = MasterCounters()
 

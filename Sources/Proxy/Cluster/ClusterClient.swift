@@ -37,6 +37,8 @@ final class ClusterClient {
     var blockedOn: Int32 = -1
     /// The exclusive link of its transaction (after WATCH, or MULTI and a first command), or -1.
     var pinnedTo: Int32 = -1
+    /// The exclusive link it subscribed on (``ClusterEngine/subscribe``), or -1.
+    var subscribedVia: Int32 = -1
     /// Ferry answered its MULTI and has not sent it yet (the first command picks the master).
     var multiAnswered = false
     var clientSeen: UInt64

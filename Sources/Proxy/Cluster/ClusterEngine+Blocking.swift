@@ -63,8 +63,16 @@ extension ClusterEngine {
                 client.pinnedTo = -1
                 client.multiAnswered = false
             }
+            if client.subscribedVia == link.index {
+                // Its subscriptions are gone with the link: it is closed once its replies are
+                // written, and subscribes again on reconnecting, as clients do after a lost connection.
+                client.subscribedVia = -1
+                client.finished = true
+                queueFlush(client)
+            }
         }
         link.owner = -1
+        link.subscriber = false
         let key = ExclusiveKey(name: link.name, resp3: link.resp3)
         if idleExclusive[key, default: []].count >= Self.maxIdleExclusive && link.fd >= 0 { failLink(link, .stopping) }
         idleExclusive[key, default: []].append(link.index)
@@ -72,7 +80,7 @@ extension ClusterEngine {
 
     /// A link whose last reply has come: back to the pool, unless a transaction still holds it.
     func releaseIfIdle(_ link: BackendLink) {
-        guard link.owner >= 0, clients[Int(link.owner)]?.pinnedTo != link.index else { return }
+        guard link.owner >= 0, !link.subscriber, clients[Int(link.owner)]?.pinnedTo != link.index else { return }
         releaseExclusive(link)
     }
 
@@ -81,12 +89,13 @@ extension ClusterEngine {
     /// to connect again when next needed.
     func abandonExclusive(_ client: ClusterClient) {
         client.multiAnswered = false
-        for index in [client.blockedOn, client.pinnedTo] where index >= 0 {
+        for index in [client.blockedOn, client.pinnedTo, client.subscribedVia] where index >= 0 {
             let link = links[Int(index)]
             if link.fd >= 0 { failLink(link, .stopping) } else { releaseExclusive(link) }
         }
         client.blockedOn = -1
         client.pinnedTo = -1
+        client.subscribedVia = -1
     }
 
     /// A redirection of a blocking command (it did not run): sent again on an exclusive link to

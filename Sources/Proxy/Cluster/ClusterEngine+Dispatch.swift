@@ -24,6 +24,7 @@ extension ClusterEngine {
             return
         }
         let route = view!.router.route(arguments)
+        if client.subscribedVia >= 0 { return sendSubscribed(client, arguments, raw: raw, route: route) }
         if client.pinnedTo >= 0 || client.multiAnswered || route == .unsupported,
            runTransactional(client, arguments, raw: raw, route: route) { return }
         switch route {
@@ -44,6 +45,8 @@ extension ClusterEngine {
             sendToAllMasters(client, arguments, raw: raw, rule: rule)
         case .scan:
             scan(client, arguments)
+        case .subscribe(let slot):
+            subscribe(client, arguments, raw: raw, slot: slot)
         case .blocking(let slot):
             // Behind held requests it could overtake them: as if the cluster were down, which it is.
             if client.held > 0 { return reply(client, error: Self.clusterIsDown) }
@@ -51,6 +54,11 @@ extension ClusterEngine {
         case .needsKeys:
             if let link = anyMaster() { askKeys(client, arguments, raw: raw, via: link) } else { reply(client, error: Self.slotNotServed) }
         }
+    }
+
+    /// A local command, or Redis's refusal of it.
+    func dispatchLocally(_ client: ClusterClient, _ arguments: CommandArguments) {
+        if !answerLocally(client, arguments) { reply(client, error: Router.unsupportedMessage(for: arguments)) }
     }
 
     /// Ferry's own answers: connection commands (``LocalCommands``) and the one-node cluster that

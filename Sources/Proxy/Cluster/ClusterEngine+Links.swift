@@ -110,7 +110,10 @@ extension ClusterEngine {
                 return false
             }
             let reply = UnsafeRawBufferPointer(rebasing: bytes[0..<scanned.length])
-            if !scanned.isPush {
+            if link.subscriber && isPushed(reply, scanned, on: link) {
+                // A subscriber's confirmations and messages (and its later commands' replies): in arrival order.
+                guard forwardPushed(reply, scanned, from: link) else { return false }
+            } else if !scanned.isPush {
                 guard let waiter = link.oldestWaiter() else {
                     failLink(link, .unexpected)
                     return false
@@ -118,8 +121,8 @@ extension ClusterEngine {
                 switch waiter.kind {
                 case .client, .part, .blocking:
                     if !(scanned.isError && followed(reply, scanned, waiter, from: link)) { deliver(waiter, reply) }
-                case .asking:
-                    break  // its +OK; an error would show in the reply to the command that follows
+                case .asking, .pushed:
+                    break  // ASKING's +OK (an error would show in the reply to the command that follows)
                 case .keys:
                     keysFound(waiter, reply, isError: scanned.isError)
                 case .handshake:

@@ -84,9 +84,12 @@ extension ClusterEngine {
             case .unwatch, nil:
                 break
             }
+            // The first command's slot picks the master (a blocking command does not block in MULTI).
+            // One the router could not place (a wrong number of arguments, keys of two slots): its
+            // first argument's, the usual place of a key, so the keyed commands after it can run.
             let slot: UInt16? = switch route {
-            case .slot(let slot), .blocking(let slot): slot  // (a blocking command does not block in MULTI)
-            default: nil
+            case .slot(let slot), .blocking(let slot): slot
+            default: arguments.count > 1 ? HashSlot.of(arguments[1]) : nil
             }
             guard pin(client, slot: slot) else { return true }
             let link = links[Int(client.pinnedTo)]
