@@ -281,6 +281,11 @@ final class RedisCluster: Sendable {
         try Self.waitUntil("node \(port) to know the cluster", timeout: .seconds(15)) {
             try command(port, ["CLUSTER", "INFO"]).string?.contains("cluster_known_nodes:\(ports.count)") == true
         }
+        // And every node to know it (gossip): a reshard to a node its source has not heard of fails.
+        guard let id = try command(port, ["CLUSTER", "MYID"]).string else { throw Failure.unknownNode(port) }
+        try Self.waitUntil("every node to know node \(port)", timeout: .seconds(15)) {
+            try ports.allSatisfy { try command($0, ["CLUSTER", "NODES"]).string?.contains(id) == true }
+        }
         return port
     }
 
