@@ -18,6 +18,11 @@
  *   most once per batch (after every event of the batch has been read); a recv shorter than the
  *   buffer ends the reading of that socket (the recv that would return EAGAIN is skipped).
  *
+ * Optional, and not part of the floor: a third argument COALESCE_US makes the loop sleep that long
+ * (nanosleep, timer slack 1 ns) after each wake-up and collect what arrived meanwhile (epoll_wait
+ * with timeout 0) before it reads and writes anything: fewer wake-ups and larger link writes per
+ * request, for up to COALESCE_US more latency per request. An experiment for issue 16.
+ *
  * Limits (backpressure): a client with MAX_INFLIGHT requests without a reply, or MAX_OUT bytes of
  * replies unsent, is not read until half of that is gone; a request larger than MAX_REQ gets an
  * error and the client is closed. Link buffers are not bounded by themselves: at most
@@ -37,7 +42,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SCRATCH_SZ (64 * 1024)       /* a client's reads land here first */
@@ -85,6 +92,7 @@ struct link {
 };
 
 static int ep;
+static long coalesce_ns;        /* 0: off (the floor) */
 static char scratch[SCRATCH_SZ];
 static struct link links[MAX_MASTERS];
 static int nlinks;
@@ -688,7 +696,17 @@ static int port_arg(const char *s)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) { fprintf(stderr, "usage: %s LISTEN_PORT SEED_PORT   (both on 127.0.0.1)\n", argv[0]); return 2; }
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: %s LISTEN_PORT SEED_PORT [COALESCE_US]   (both on 127.0.0.1)\n", argv[0]);
+        return 2;
+    }
+    if (argc == 4) {
+        char *end;
+        long us = strtol(argv[3], &end, 10);
+        if (*end || us < 0 || us > 100000) { fprintf(stderr, "bad COALESCE_US: %s\n", argv[3]); return 2; }
+        coalesce_ns = us * 1000;
+        if (coalesce_ns && prctl(PR_SET_TIMERSLACK, 1UL) < 0) die("prctl");  /* else +50 us of slack */
+    }
     signal(SIGPIPE, SIG_IGN);
     crc16_init();
     struct sockaddr_in la = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port_arg(argv[1])),
@@ -713,6 +731,12 @@ int main(int argc, char **argv)
         if (n < 0) {
             if (errno == EINTR) continue;
             die("epoll_wait");
+        }
+        if (coalesce_ns && n > 0 && n < MAX_EVENTS) {  /* the experiment: let more arrive first */
+            struct timespec ts = { 0, coalesce_ns };
+            nanosleep(&ts, NULL);
+            int more = epoll_wait(ep, evs + n, MAX_EVENTS - n, 0);  /* a socket may come twice: harmless */
+            if (more > 0) n += more;
         }
         for (int i = 0; i < n; i++) {             /* read everything the batch reported */
             void *p = evs[i].data.ptr;
