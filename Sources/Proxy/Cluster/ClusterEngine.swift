@@ -50,6 +50,13 @@ final class ClusterEngine: SessionEngine {
     /// Servers the checks show DOWN (`host:port`).
     private var failedServers: Set<String> = []
     var clientsToFlush: [Int32] = []
+    /// A flush is due after the current batch of events (``flushAfterBatch``, made once: no
+    /// allocation per batch).
+    private var flushScheduled = false
+    private lazy var flushAfterBatch: () -> Void = { [unowned self] in
+        flushScheduled = false
+        flushPending()
+    }
     /// The most the buffers held since memory was last given back (``returnFreedMemory()``).
     private var highWater = 0
     /// Asks the control side for a new slot map now (after a MOVED).
@@ -183,13 +190,18 @@ final class ClusterEngine: SessionEngine {
 
     func handle(_ token: EpollToken, events: UInt32) {
         context.dirty = true  // commands and replies move the counters: publish them at the next sweep
+        if !flushScheduled {
+            // Once per batch of events, not per event: the requests of every client that spoke in
+            // the batch leave in one write per master (measured: 2.0 → fewer writes per request).
+            flushScheduled = true
+            context.loop.runSoon(flushAfterBatch)
+        }
         if token.kind == TokenKind.client {
             guard let client = clients[Int(token.slot)], client.generation == token.generation else { return }
             if client.blockedOn >= 0 && events & (DataPlaneContext.hangupEvents | EpollLoop.hangup | EpollLoop.error) != 0 {
                 // Gone while blocked: its blocking connection is reset, so the server pops nothing for it
                 // (Redis frees a client at EOF too, whatever it has pending).
-                closeClient(client)
-                return flushPending()
+                return closeClient(client)
             }
             if events & (EpollLoop.writable | EpollLoop.hangup | EpollLoop.error) != 0 {
                 client.writable = true
@@ -206,7 +218,6 @@ final class ClusterEngine: SessionEngine {
             guard link.fd >= 0, link.generation == token.generation else { return }
             linkEvent(link, events: events)
         }
-        flushPending()
     }
 
     func handle(_ message: WorkerMessage) {
