@@ -80,4 +80,25 @@ struct ClusterBlockingTests {
         // CROSSSLOT for keys of two slots, as from a cluster node.
         #expect(try pusher.command(["BLPOP", "a", "b", "1"]) == .error("CROSSSLOT Keys in request don't hash to the same slot"))
     }
+
+    /// More clients blocked at once than the pool keeps (16 per master): when they are answered,
+    /// 16 links are kept and the rest closed, and blocking keeps working.
+    @Test func moreBlockedClientsThanThePoolKeeps() throws {
+        let cluster = try SharedCluster.cluster
+        let ferry = try Self.ferry(cluster)
+        let clients = try (0..<24).map { _ in try RedisClient(port: ferry.port) }
+        defer { for client in clients { client.close() } }
+        for client in clients { try client.send(RESPReply.encodeCommand(["BLPOP", "{pool}empty", "1"])) }
+        for client in clients {
+            try client.setTimeout(.seconds(5))
+            #expect(try client.readReply() == .null)
+        }
+        let pusher = try RedisClient(port: ferry.port)
+        defer { pusher.close() }
+        try clients[0].send(RESPReply.encodeCommand(["BLPOP", "{pool}empty", "5"]))
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(try pusher.command(["RPUSH", "{pool}empty", "v"]) == .integer(1))
+        #expect(try clients[0].readReply() == .array([.bulk(Array("{pool}empty".utf8)), .bulk(Array("v".utf8))]))
+        #expect(try clients[1].command(["PING"]) == .simple("PONG"))
+    }
 }

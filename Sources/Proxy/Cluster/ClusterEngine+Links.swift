@@ -136,7 +136,10 @@ extension ClusterEngine {
                     }
                 }
                 link.acknowledge(waiter)
-                if link.exclusive && link.inFlight == 0 { releaseIfIdle(link) }
+                if link.exclusive && link.inFlight == 0 {
+                    releaseIfIdle(link)
+                    if link.fd < 0 { return false }  // closed as the pool was full: nothing left to read
+                }
             }
             link.input.consume(scanned.length)
         }
