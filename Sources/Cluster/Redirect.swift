@@ -23,6 +23,14 @@ public enum Redirect: Sendable, Equatable {
     /// `LOADING`: the node is loading its data set (after a restart or a full resynchronisation).
     case loading
 
+    /// `MOVED` or `ASK`: another node is named; the others are retried on the same slot's master.
+    public var isRedirection: Bool {
+        switch self {
+        case .moved, .ask: true
+        case .tryAgain, .clusterDown, .loading: false
+        }
+    }
+
     /// Reads an error reply's text: the bytes after the `-` and before the CRLF, e.g.
     /// `MOVED 3999 127.0.0.1:6381`. Returns `nil` for every other error, and for a `MOVED` or `ASK`
     /// whose slot or port does not parse (it is then relayed to the client like any error).

@@ -42,7 +42,9 @@ import Testing
         Case("MOVED 00042 h:1", .moved(slot: 42, host: "h", port: 1)),
     ])
     func redirects(testCase: Case) {
-        #expect(Redirect(error: Array(testCase.text.utf8)) == testCase.redirect)
+        let redirect = Redirect(error: Array(testCase.text.utf8))
+        #expect(redirect == testCase.redirect)
+        #expect(redirect?.isRedirection == (testCase.text.hasPrefix("MOVED") || testCase.text.hasPrefix("ASK")))
     }
 
     /// Other errors, and redirects that cannot be followed, are not redirects: they reach the client.

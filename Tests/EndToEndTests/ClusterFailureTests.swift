@@ -48,4 +48,30 @@ struct ClusterFailureTests {
             (try? client.command(["GET", key])) == .bulk(Array("1".utf8))
         }
     }
+
+    /// A master that died (no failover: the node timeout is a minute) before the checks noticed:
+    /// new connections to it are refused. An inline request (re-encoded by Ferry) and a blocking
+    /// command (on a connection of its own) for it get an error, and Ferry goes on serving.
+    @Test func requestsForADeadMasterBeforeTheChecksNoticeGetAnError() throws {
+        let cluster = try SharedCluster.cluster
+        let ferry = try FerryProcess(servers: cluster.ports, extra: "health: {interval: 5s, timeout: 1s, rise: 1, fall: 3}\ncluster: {hold: 0}",
+                                     mode: "cluster")
+        try ferry.waitUntilRoutable(cluster.masters().count)
+        let client = try RedisClient(port: ferry.port)
+        defer { client.close() }
+        let key = "dead-master-key"
+        #expect(try client.command(["SET", key, "1"]) == .simple("OK"))
+        let master = try #require(try cluster.masters().first { try cluster.command($0, ["EXISTS", key]).integer == 1 })
+        try cluster.kill(master)
+        defer {
+            try? cluster.restart(master)
+            _ = try? cluster.waitUntilHealthy(timeout: .seconds(30))
+        }
+        Thread.sleep(forTimeInterval: 0.2)  // Ferry's link to it has seen the close
+        let refused = "ERR ferry: cannot connect to 127.0.0.1:\(master)"
+        try client.send(Array("GET \(key)\r\n".utf8))
+        #expect(try client.readReply() == .error(refused))
+        #expect(try client.command(["BLPOP", key, "1"]) == .error(refused))
+        #expect(try client.command(["PING"]) == .simple("PONG"))
+    }
 }

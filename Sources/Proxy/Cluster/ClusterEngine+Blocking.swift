@@ -13,23 +13,17 @@ extension ClusterEngine {
     static let maxIdleExclusive = 16
 
     func sendBlocking(_ client: ClusterClient, _ arguments: CommandArguments, raw: UnsafeRawBufferPointer?, slot: UInt16) {
-        let index = slotLinks[Int(slot)]
-        guard index >= 0 else { return reply(client, error: Self.slotNotServed) }
-        let master = links[Int(index)]
-        guard !master.failed else { return reply(client, error: Self.clusterIsDown) }
+        guard let master = liveMaster(of: slot, for: client) else { return }
         let waiter = BackendLink.Waiter(client: client.slot, generation: client.generation, sequence: client.nextSequence,
                                         length: 0, hops: 0, kind: .blocking, hashSlot: Int16(slot), queuedAt: context.loop.now)
         client.nextSequence &+= 1
-        scratch.removeAll(keepingCapacity: true)
-        if let raw { scratch.append(contentsOf: raw) } else { RESPWriter.appendCommand(arguments, into: &scratch) }
-        scratch.withUnsafeBytes { sendBlocking($0, waiter, to: master, asking: false) }
+        withRequest(arguments, raw: raw) { sendBlocking($0, waiter, to: master, asking: false) }
     }
 
     /// Sends a blocking command on an exclusive link to `master` (after `ASKING` for an ASK).
     func sendBlocking(_ bytes: UnsafeRawBufferPointer, _ waiter: BackendLink.Waiter, to master: BackendLink, asking: Bool) {
         guard let client = clients[Int(waiter.client)], client.generation == waiter.generation else { return }
-        let link = exclusiveLink(to: master, resp3: client.state.isRESP3)
-        link.owner = client.slot
+        let link = exclusiveLink(to: master, for: client)
         client.blockedOn = link.index
         link.counters.commands &+= 1
         if asking {
@@ -42,11 +36,30 @@ extension ClusterEngine {
         enqueue(bytes, for: waiter, on: link)
     }
 
-    /// An idle exclusive link to `master`'s address, or a new one.
-    func exclusiveLink(to master: BackendLink, resp3: Bool) -> BackendLink {
+    /// The (RESP2) link of the master of `slot` (any master for `nil`), to open an exclusive link
+    /// to; nil, and the client answered, when there is none or the checks show it DOWN.
+    func liveMaster(of slot: UInt16?, for client: ClusterClient) -> BackendLink? {
+        let index = slot.map { slotLinks[Int($0)] } ?? anyMaster() ?? -1
+        guard index >= 0 else {
+            reply(client, error: Self.slotNotServed)
+            return nil
+        }
+        guard !links[Int(index)].failed else {
+            reply(client, error: Self.clusterIsDown)
+            return nil
+        }
+        return links[Int(index)]
+    }
+
+    /// An idle exclusive link to `master`'s address in the client's protocol, or a new one, now
+    /// the client's.
+    func exclusiveLink(to master: BackendLink, for client: ClusterClient) -> BackendLink {
+        let resp3 = client.state.isRESP3
         let key = ExclusiveKey(name: master.name, resp3: resp3)
-        if let index = idleExclusive[key]?.popLast() { return links[Int(index)] }
-        return links[Int(addLink(host: master.host, port: master.port, address: master.address, resp3: resp3, exclusive: true))]
+        let link = idleExclusive[key]?.popLast().map { links[Int($0)] }
+            ?? links[Int(addLink(host: master.host, port: master.port, address: master.address, resp3: resp3, exclusive: true))]
+        link.owner = client.slot
+        return link
     }
 
     /// The blocking command on `link` has its reply (or the client left): the link goes back to
@@ -89,36 +102,14 @@ extension ClusterEngine {
     /// to connect again when next needed.
     func abandonExclusive(_ client: ClusterClient) {
         client.multiAnswered = false
-        for index in [client.blockedOn, client.pinnedTo, client.subscribedVia] where index >= 0 {
-            let link = links[Int(index)]
-            if link.fd >= 0 { failLink(link, .stopping) } else { releaseExclusive(link) }
-        }
+        // At most one of them holds a link (EXEC's blocks the client, and the pin is gone then).
+        let index = max(client.blockedOn, client.pinnedTo, client.subscribedVia)
         client.blockedOn = -1
         client.pinnedTo = -1
         client.subscribedVia = -1
-    }
-
-    /// A redirection of a blocking command (it did not run): sent again on an exclusive link to
-    /// the node named. TRYAGAIN, CLUSTERDOWN and the rest reach the client as the server sent them.
-    func followedBlocking(_ redirect: Redirect, _ waiter: BackendLink.Waiter, from link: BackendLink) -> Bool {
-        var again = waiter
-        again.hops += 1
-        let bytes = Array(UnsafeRawBufferPointer(rebasing: link.stream.bytes[0..<Int(waiter.length)]))
-        switch redirect {
-        case .moved(let slot, let host, let port):
-            link.counters.moved &+= 1
-            requestRefresh()
-            guard host != "?", let target = self.link(host: host.isEmpty ? link.host : host, port: port) else { return false }
-            slotLinks[Int(slot)] = target
-            bytes.withUnsafeBytes { sendBlocking($0, again, to: links[Int(target)], asking: false) }
-        case .ask(_, let host, let port):
-            link.counters.asked &+= 1
-            guard host != "?", let target = self.link(host: host.isEmpty ? link.host : host, port: port) else { return false }
-            bytes.withUnsafeBytes { sendBlocking($0, again, to: links[Int(target)], asking: true) }
-        default:
-            return false
-        }
-        return true
+        guard index >= 0 else { return }
+        let link = links[Int(index)]
+        if link.fd >= 0 { failLink(link, .stopping) } else { releaseExclusive(link) }
     }
 
     struct ExclusiveKey: Hashable {

@@ -84,6 +84,25 @@ extension ClusterEngine {
         replyFromScratch(client)
     }
 
+    func reply(_ client: ClusterClient, simple text: StaticString) {
+        scratch.removeAll(keepingCapacity: true)
+        RESPWriter.appendSimpleString(text, into: &scratch)
+        replyFromScratch(client)
+    }
+
+    /// Calls `body` with a request's bytes: as the client sent them when canonical, else
+    /// re-encoded into a buffer of their own. Not `scratch`: Ferry's own replies (an error for a
+    /// connect that failed) are written there while `body` runs.
+    func withRequest(_ arguments: CommandArguments, raw: UnsafeRawBufferPointer?, _ body: (UnsafeRawBufferPointer) -> Void) {
+        if let raw { return body(raw) }
+        var buffer: [UInt8] = []
+        swap(&buffer, &requestBuffer)  // a local while `body` runs: no overlapping access
+        buffer.removeAll(keepingCapacity: true)
+        RESPWriter.appendCommand(arguments, into: &buffer)
+        buffer.withUnsafeBytes(body)
+        swap(&buffer, &requestBuffer)
+    }
+
     func replyFromScratch(_ client: ClusterClient) {
         let sequence = client.nextSequence
         client.nextSequence &+= 1
@@ -99,8 +118,8 @@ extension ClusterEngine {
         }
     }
 
-    /// Writes every client and link that has something new, once per event: the commands of many
-    /// clients leave in one write per master.
+    /// Writes every client and link that has something new, once per batch of events: the
+    /// commands of many clients leave in one write per master.
     func flushPending() {
         var index = 0
         while index < linksToFlush.count {

@@ -86,7 +86,7 @@ extension ClusterEngine {
         let resp3 = client.state.isRESP3
         if arguments.count == 1 && (arguments.matches(0, "readonly") || arguments.matches(0, "readwrite")) {
             // Ferry reads from masters; a client that asks for replica reads still gets correct data.
-            scratch.append(contentsOf: "+OK\r\n".utf8)
+            RESPWriter.appendSimpleString("OK", into: &scratch)
         } else if arguments.count == 2 && arguments.matches(0, "cluster") {
             let local = client.localAddress
             let cluster = OneNodeCluster(host: local?.host ?? "127.0.0.1", port: local?.port ?? 0)
@@ -159,8 +159,8 @@ extension ClusterEngine {
         command.withUnsafeBytes { submit($0, for: forward, on: destination, client: client) }
     }
 
-    /// Queues the request on a master's link, to be written with the others at the end of the
-    /// event; or holds it while that master is down, or while earlier requests of the client are held.
+    /// Queues the request on a master's link, to be written with the others after the batch of
+    /// events; or holds it while that master is down, or while earlier requests of the client are held.
     func send(_ client: ClusterClient, _ arguments: CommandArguments, raw: UnsafeRawBufferPointer?, to index: Int32,
                       hashSlot: Int16) {
         let link = link(index, for: client)
@@ -171,13 +171,7 @@ extension ClusterEngine {
         let waiter = BackendLink.Waiter(client: client.slot, generation: client.generation, sequence: client.nextSequence,
                                         length: 0, hops: 0, kind: .client, hashSlot: hashSlot, queuedAt: context.loop.now)
         client.nextSequence &+= 1
-        if let raw {
-            submit(raw, for: waiter, on: link, client: client)
-        } else {
-            scratch.removeAll(keepingCapacity: true)
-            RESPWriter.appendCommand(arguments, into: &scratch)
-            scratch.withUnsafeBytes { submit($0, for: waiter, on: link, client: client) }
-        }
+        withRequest(arguments, raw: raw) { submit($0, for: waiter, on: link, client: client) }
     }
 
     @inline(__always)

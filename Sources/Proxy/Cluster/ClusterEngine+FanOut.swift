@@ -17,10 +17,9 @@ extension ClusterEngine {
         var sequence: UInt32 = 0
         var rule = ReplyMergeRule.allSucceeded
         var queuedAt: UInt64 = 0
+        /// Split by slot: which part has which keys (``ReplyMergeRule/keyOrder`` reads it).
         var plan = SplitPlan()
         var replies = PartReplies()
-        /// Split by slot: the plan maps keys to parts (``ReplyMergeRule/keyOrder`` needs it).
-        var isSplit = false
         /// A `SCAN` of this master (its index in ``ClusterEngine/masterSlots``), or -1.
         var scannedMaster = -1
     }
@@ -39,13 +38,16 @@ extension ClusterEngine {
             reply(client, error: Router.arityMessage(for: arguments))
         case .split:
             let parts = gathers[Int(gather)].plan.partCount
-            gathers[Int(gather)].isSplit = true
             start(gather, parts: parts, for: client)
+            var request: [UInt8] = []
+            swap(&request, &requestBuffer)
             for part in 0..<parts {
-                scratch.removeAll(keepingCapacity: true)
-                gathers[Int(gather)].plan.appendRequest(part: part, from: arguments, into: &scratch)
-                sendPart(part, of: gather, slot: gathers[Int(gather)].plan.slot(ofPart: part), client: client)
+                request.removeAll(keepingCapacity: true)
+                gathers[Int(gather)].plan.appendRequest(part: part, from: arguments, into: &request)
+                let slot = gathers[Int(gather)].plan.slot(ofPart: part)
+                request.withUnsafeBytes { sendPart(part, of: gather, slot: slot, $0, client: client) }
             }
+            swap(&request, &requestBuffer)
         }
     }
 
@@ -55,11 +57,10 @@ extension ClusterEngine {
                           rule: ReplyMergeRule) {
         guard !masterSlots.isEmpty else { return reply(client, error: Self.slotNotServed) }
         let gather = newGather(for: client, rule: rule)
-        gathers[Int(gather)].isSplit = false
         start(gather, parts: masterSlots.count, for: client)
-        scratch.removeAll(keepingCapacity: true)
-        if let raw { scratch.append(contentsOf: raw) } else { RESPWriter.appendCommand(arguments, into: &scratch) }
-        for (part, slot) in masterSlots.enumerated() { sendPart(part, of: gather, slot: slot, client: client) }
+        withRequest(arguments, raw: raw) { bytes in
+            for (part, slot) in masterSlots.enumerated() { sendPart(part, of: gather, slot: slot, bytes, client: client) }
+        }
     }
 
     /// `SCAN cursor …`: the cursor names a master and its own cursor; the master's reply gets the
@@ -74,9 +75,12 @@ extension ClusterEngine {
         let gather = newGather(for: client, rule: .allSucceeded)
         gathers[Int(gather)].scannedMaster = position.masterIndex
         start(gather, parts: 1, for: client)
-        scratch.removeAll(keepingCapacity: true)
-        ClusterScanCursor.appendServerRequest(arguments, serverCursor: position.serverCursor, into: &scratch)
-        sendPart(0, of: gather, slot: masterSlots[position.masterIndex], client: client)
+        var request: [UInt8] = []
+        swap(&request, &requestBuffer)
+        request.removeAll(keepingCapacity: true)
+        ClusterScanCursor.appendServerRequest(arguments, serverCursor: position.serverCursor, into: &request)
+        request.withUnsafeBytes { sendPart(0, of: gather, slot: masterSlots[position.masterIndex], $0, client: client) }
+        swap(&request, &requestBuffer)
     }
 
     private func newGather(for client: ClusterClient, rule: ReplyMergeRule) -> Int32 {
@@ -91,7 +95,6 @@ extension ClusterEngine {
         gathers[Int(index)].generation = client.generation
         gathers[Int(index)].rule = rule
         gathers[Int(index)].queuedAt = context.loop.now
-        gathers[Int(index)].isSplit = false
         gathers[Int(index)].scannedMaster = -1
         return index
     }
@@ -103,24 +106,16 @@ extension ClusterEngine {
         gathers[Int(gather)].replies.reset(parts: parts)
     }
 
-    /// Sends the request in `scratch` as part `part` to the master of `slot`.
-    private func sendPart(_ part: Int, of gather: Int32, slot: UInt16, client: ClusterClient) {
+    /// Sends `bytes` as part `part` to the master of `slot`.
+    private func sendPart(_ part: Int, of gather: Int32, slot: UInt16, _ bytes: UnsafeRawBufferPointer, client: ClusterClient) {
         let waiter = BackendLink.Waiter(client: client.slot, generation: client.generation, sequence: UInt32(gather),
                                         length: 0, hops: 0, kind: .part, hashSlot: Int16(slot), part: UInt16(part),
                                         queuedAt: context.loop.now)
         let index = slotLinks[Int(slot)]
-        guard index >= 0 else {
-            scratch.removeAll(keepingCapacity: true)
-            RESPWriter.appendError(Self.slotNotServed, into: &scratch)
-            return scratch.withUnsafeBytes { partAnswered(waiter, $0) }
-        }
+        guard index >= 0 else { return deliver(waiter, error: Self.slotNotServed) }
         let link = link(index, for: client)
-        if link.failed && settings.hold == 0 {
-            var error: [UInt8] = []
-            RESPWriter.appendError(Self.clusterIsDown, into: &error)
-            return error.withUnsafeBytes { partAnswered(waiter, $0) }
-        }
-        scratch.withUnsafeBytes { submit($0, for: waiter, on: link, client: client) }
+        if link.failed && settings.hold == 0 { return deliver(waiter, error: Self.clusterIsDown) }
+        submit(bytes, for: waiter, on: link, client: client)
     }
 
     /// A part's final reply (after any redirection): kept, and once every part has answered, the
@@ -136,8 +131,8 @@ extension ClusterEngine {
         } else {
             gathers[index].replies.store(reply, forPart: Int(waiter.part))
             guard gathers[index].replies.isComplete else { return swap(&merged, &mergeBuffer) }
-            merger.merge(gathers[index].replies, rule: gathers[index].rule,
-                         plan: gathers[index].isSplit ? gathers[index].plan : nil, into: &merged)
+            let rule = gathers[index].rule
+            merger.merge(gathers[index].replies, rule: rule, plan: rule == .keyOrder ? gathers[index].plan : nil, into: &merged)
         }
         let (owner, generation, sequence) = (gathers[index].client, gathers[index].generation, gathers[index].sequence)
         freeGathers.append(Int32(index))

@@ -152,29 +152,28 @@ extension ClusterEngine {
                           from link: BackendLink) -> Bool {
         guard let range = scanned.errorText, waiter.hops < settings.maxHops,
               let redirect = Redirect(error: UnsafeRawBufferPointer(rebasing: reply[range])) else { return false }
-        if waiter.kind == .blocking { return followedBlocking(redirect, waiter, from: link) }
         if link.exclusive {
             // A transaction's command for a slot its master does not serve: the server flagged the
-            // transaction (EXEC will answer EXECABORT); the client gets Redis's CROSSSLOT.
-            switch redirect {
-            case .moved, .ask:
+            // transaction (EXEC will answer EXECABORT) and the client gets Redis's CROSSSLOT. A
+            // blocking command is sent again (it did not run) on an exclusive link to the node
+            // named. Other errors reach either as the server sent them.
+            guard redirect.isRedirection else { return false }
+            if waiter.kind != .blocking {
                 deliver(waiter, error: Router.crossSlotMessage)
                 return true
-            default:
-                return false
             }
         }
         switch redirect {
-        case .moved(let slot, let host, let port):
-            link.counters.moved &+= 1
-            requestRefresh()
-            guard host != "?", let target = self.link(host: host.isEmpty ? link.host : host, port: port) else { return false }
-            slotLinks[Int(slot)] = target
-            resend(waiter, from: link, to: self.link(target, resp3: link.resp3), asking: false)
-        case .ask(_, let host, let port):
-            link.counters.asked &+= 1
-            guard host != "?", let target = self.link(host: host.isEmpty ? link.host : host, port: port) else { return false }
-            resend(waiter, from: link, to: self.link(target, resp3: link.resp3), asking: true)
+        case .moved, .ask:
+            guard let (target, asking) = redirectTarget(redirect, from: link) else { return false }
+            if waiter.kind == .blocking {
+                var again = waiter
+                again.hops += 1
+                let bytes = Array(UnsafeRawBufferPointer(rebasing: link.stream.bytes[0..<Int(waiter.length)]))
+                bytes.withUnsafeBytes { sendBlocking($0, again, to: links[Int(target)], asking: asking) }
+            } else {
+                resend(waiter, from: link, to: self.link(target, resp3: link.resp3), asking: asking)
+            }
         case .tryAgain where mayHold(waiter, on: link):
             link.counters.tryAgain &+= 1
             holdAgain(waiter, from: link)
@@ -196,6 +195,26 @@ extension ClusterEngine {
             }
         }
         return true
+    }
+
+    /// Where a MOVED or ASK sends a request from `link`: the (RESP2) link of the node named, and
+    /// whether `ASKING` goes first. A MOVED also points its slot there and asks for a new map at
+    /// once. Nil for a node without a usable address (`?`).
+    private func redirectTarget(_ redirect: Redirect, from link: BackendLink) -> (index: Int32, asking: Bool)? {
+        switch redirect {
+        case .moved(let slot, let host, let port):
+            link.counters.moved &+= 1
+            requestRefresh()
+            guard host != "?", let target = self.link(host: host.isEmpty ? link.host : host, port: port) else { return nil }
+            slotLinks[Int(slot)] = target
+            return (target, false)
+        case .ask(_, let host, let port):
+            link.counters.asked &+= 1
+            guard host != "?", let target = self.link(host: host.isEmpty ? link.host : host, port: port) else { return nil }
+            return (target, true)
+        case .tryAgain, .clusterDown, .loading:
+            return nil
+        }
     }
 
     /// Holds the oldest request of `link` again, which the node refused without running it.

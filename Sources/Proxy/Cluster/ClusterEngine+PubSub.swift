@@ -14,12 +14,8 @@ extension ClusterEngine {
     static let subscribedElsewhere = "ERR ferry: this connection subscribed on one master; a key of another master needs another connection"
 
     func subscribe(_ client: ClusterClient, _ arguments: CommandArguments, raw: UnsafeRawBufferPointer?, slot: UInt16?) {
-        let index = slot.map { slotLinks[Int($0)] } ?? anyMaster() ?? -1
-        guard index >= 0 else { return reply(client, error: Self.slotNotServed) }
-        let master = links[Int(index)]
-        guard !master.failed else { return reply(client, error: Self.clusterIsDown) }
-        let link = exclusiveLink(to: master, resp3: client.state.isRESP3)
-        link.owner = client.slot
+        guard let master = liveMaster(of: slot, for: client) else { return }
+        let link = exclusiveLink(to: master, for: client)
         link.subscriber = true
         client.subscribedVia = link.index
         sendSubscribed(client, arguments, raw: raw, route: .subscribe(slot))
@@ -37,13 +33,7 @@ extension ClusterEngine {
         let waiter = BackendLink.Waiter(client: client.slot, generation: client.generation, sequence: 0, length: 0,
                                         hops: 0, kind: .pushed, hashSlot: -1, queuedAt: context.loop.now)
         link.counters.commands &+= 1
-        if let raw {
-            enqueue(raw, for: waiter, on: link)
-        } else {
-            scratch.removeAll(keepingCapacity: true)
-            RESPWriter.appendCommand(arguments, into: &scratch)
-            scratch.withUnsafeBytes { enqueue($0, for: waiter, on: link) }
-        }
+        withRequest(arguments, raw: raw) { enqueue($0, for: waiter, on: link) }
     }
 
     /// Whether a reply on a subscriber link is the server's own (a confirmation, a message, a
@@ -60,17 +50,6 @@ extension ClusterEngine {
     /// when the client was closed for leaving too much unread.
     func forwardPushed(_ reply: UnsafeRawBufferPointer, _ scanned: ScannedReply, from link: BackendLink) -> Bool {
         guard let client = clients[Int(link.owner)], client.subscribedVia == link.index else { return true }
-        if let range = scanned.errorText, let redirect = Redirect(error: UnsafeRawBufferPointer(rebasing: reply[range])) {
-            switch redirect {
-            case .moved, .ask:
-                // A key of another master: not followed on a subscriber's link.
-                scratch.removeAll(keepingCapacity: true)
-                RESPWriter.appendError(Self.subscribedElsewhere, into: &scratch)
-                return scratch.withUnsafeBytes { forwardPushed($0, ScannedReply(length: $0.count), from: link) }
-            default:
-                break
-            }
-        }
         if client.output.count > settings.maxUnreadReplyBytes {
             logger.info("closing a subscriber that does not read its messages", metadata: ["unread": "\(client.output.count)"])
             closeClient(client)  // resets the link too
@@ -78,7 +57,15 @@ extension ClusterEngine {
         }
         let sequence = client.nextSequence
         client.nextSequence &+= 1
-        client.deliver(sequence, reply)
+        if let range = scanned.errorText, let redirect = Redirect(error: UnsafeRawBufferPointer(rebasing: reply[range])),
+           redirect.isRedirection {
+            // A key of another master: not followed on a subscriber's link.
+            scratch.removeAll(keepingCapacity: true)
+            RESPWriter.appendError(Self.subscribedElsewhere, into: &scratch)
+            scratch.withUnsafeBytes { client.deliver(sequence, $0) }
+        } else {
+            client.deliver(sequence, reply)
+        }
         client.serverSeen = context.loop.now
         queueFlush(client)
         return true

@@ -114,19 +114,8 @@ extension ClusterEngine {
     /// Pins the client to an exclusive link to the master of `slot` (any master without one);
     /// false (and the client answered) when there is none to pin to.
     private func pin(_ client: ClusterClient, slot: UInt16?) -> Bool {
-        let index = slot.map { slotLinks[Int($0)] } ?? anyMaster() ?? -1
-        guard index >= 0 else {
-            reply(client, error: Self.slotNotServed)
-            return false
-        }
-        let master = links[Int(index)]
-        guard !master.failed else {
-            reply(client, error: Self.clusterIsDown)
-            return false
-        }
-        let link = exclusiveLink(to: master, resp3: client.state.isRESP3)
-        link.owner = client.slot
-        client.pinnedTo = link.index
+        guard let master = liveMaster(of: slot, for: client) else { return false }
+        client.pinnedTo = exclusiveLink(to: master, for: client).index
         return true
     }
 
@@ -137,13 +126,7 @@ extension ClusterEngine {
                                         length: 0, hops: 0, kind: .client, hashSlot: -1, queuedAt: context.loop.now)
         client.nextSequence &+= 1
         link.counters.commands &+= 1
-        if let raw {
-            enqueue(raw, for: waiter, on: link)
-        } else {
-            scratch.removeAll(keepingCapacity: true)
-            RESPWriter.appendCommand(arguments, into: &scratch)
-            scratch.withUnsafeBytes { enqueue($0, for: waiter, on: link) }
-        }
+        withRequest(arguments, raw: raw) { enqueue($0, for: waiter, on: link) }
     }
 
     /// Where WATCH's keys are: one slot, or not (the router's answer for a keyed command).
@@ -156,14 +139,6 @@ extension ClusterEngine {
             slot = keySlot
         }
         return .slot(slot!)
-    }
-
-    private func reply(_ client: ClusterClient, simple text: String) {
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(UInt8(ascii: "+"))
-        scratch.append(contentsOf: text.utf8)
-        scratch.append(contentsOf: [13, 10])
-        replyFromScratch(client)
     }
 
     static let multiCommand: [UInt8] = Array("*1\r\n$5\r\nMULTI\r\n".utf8)
