@@ -10,10 +10,7 @@ struct ClusterBackendFaultTests {
     /// Ferry with one data-plane thread (so every client shares one link per master) and checks
     /// slow enough that a master frozen for half a second stays UP.
     static func ferry(_ cluster: RedisCluster) throws -> FerryProcess {
-        let ferry = try FerryProcess(servers: cluster.ports, threads: 1,
-                                     extra: "health: {interval: 1s, timeout: 900ms, rise: 1, fall: 3}", mode: "cluster")
-        try ferry.waitUntilRoutable(cluster.masters().count)
-        return ferry
+        try FerryProcess.clusterMode(cluster, threads: 1, extra: "health: {interval: 1s, timeout: 900ms, rise: 1, fall: 3}")
     }
 
     /// A key of each of two different masters.

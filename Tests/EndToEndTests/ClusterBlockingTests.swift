@@ -9,9 +9,7 @@ struct ClusterBlockingTests {
     /// One data-plane thread: every client shares one link per master, the case a blocked
     /// command would hurt.
     static func ferry(_ cluster: RedisCluster) throws -> FerryProcess {
-        let ferry = try FerryProcess(servers: cluster.ports, threads: 1, mode: "cluster")
-        try ferry.waitUntilRoutable(cluster.masters().count)
-        return ferry
+        try FerryProcess.clusterMode(cluster, threads: 1)
     }
 
     @Test func aBlockedClientHoldsUpNobodyAndItsTimeoutHolds() throws {

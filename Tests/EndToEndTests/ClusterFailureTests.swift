@@ -54,9 +54,7 @@ struct ClusterFailureTests {
     /// command (on a connection of its own) for it get an error, and Ferry goes on serving.
     @Test func requestsForADeadMasterBeforeTheChecksNoticeGetAnError() throws {
         let cluster = try SharedCluster.cluster
-        let ferry = try FerryProcess(servers: cluster.ports, extra: "health: {interval: 5s, timeout: 1s, rise: 1, fall: 3}\ncluster: {hold: 0}",
-                                     mode: "cluster")
-        try ferry.waitUntilRoutable(cluster.masters().count)
+        let ferry = try FerryProcess.clusterMode(cluster, extra: "health: {interval: 5s, timeout: 1s, rise: 1, fall: 3}\ncluster: {hold: 0}")
         let client = try RedisClient(port: ferry.port)
         defer { client.close() }
         let key = "dead-master-key"

@@ -159,11 +159,8 @@ struct ClusterModeTests {
             assert plain.get("py-7") == b"7"
             print("ok")
             """
-        let file = ferry.directory.appendingPathComponent("cluster_client.py")
-        try script.write(to: file, atomically: true, encoding: .utf8)
-        let result = try ChildProcess.run("python3", [file.path], logFile: ferry.directory.appendingPathComponent("py.log"),
-                                          timeout: .seconds(60))
-        #expect(result.status == 0 && result.output.contains("ok"), "\(result.output)")
+        let result = try ferry.runPython(script, name: "cluster_client")
+        #expect(result.succeeded, "\(result.output)")
     }
 
     /// After `HELLO 3` a client gets RESP3 replies (maps, doubles, nulls) from the masters too.

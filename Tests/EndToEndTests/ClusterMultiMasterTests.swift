@@ -34,8 +34,7 @@ struct ClusterMultiMasterTests {
 
     @Test func multiKeyAndEveryMasterCommandsAnswerAsOneRedis() throws {
         let cluster = try SharedCluster.cluster
-        let ferry = try FerryProcess(servers: cluster.ports, mode: "cluster")
-        try ferry.waitUntilRoutable(cluster.masters().count)
+        let ferry = try FerryProcess.clusterMode(cluster)
         #expect(Set(Self.keys.map { HashSlot.of(Array($0.utf8)) }).count == Self.keys.count)
         let single = try RedisServer()
         let direct = try single.client(), through = try RedisClient(port: ferry.port)
@@ -59,8 +58,7 @@ struct ClusterMultiMasterTests {
     /// SCRIPT EXISTS is true only where every master has it; SCRIPT FLUSH empties them all.
     @Test func aScriptLoadedOnceRunsOnEveryMaster() throws {
         let cluster = try SharedCluster.cluster
-        let ferry = try FerryProcess(servers: cluster.ports, mode: "cluster")
-        try ferry.waitUntilRoutable(cluster.masters().count)
+        let ferry = try FerryProcess.clusterMode(cluster)
         let client = try RedisClient(port: ferry.port)
         defer { client.close() }
         #expect(try client.command(["SCRIPT", "FLUSH"]) == .simple("OK"))
@@ -87,8 +85,7 @@ extension ClusterMultiMasterTests {
     /// during the scan is missed or repeated), with MATCH, COUNT and TYPE passed through.
     @Test func scanVisitsEveryKeyOfEveryMasterOnce() throws {
         let cluster = try SharedCluster.cluster
-        let ferry = try FerryProcess(servers: cluster.ports, mode: "cluster")
-        try ferry.waitUntilRoutable(cluster.masters().count)
+        let ferry = try FerryProcess.clusterMode(cluster)
         let client = try RedisClient(port: ferry.port)
         defer { client.close() }
         #expect(try client.command(["FLUSHALL"]) == .simple("OK"))
@@ -120,8 +117,7 @@ extension ClusterMultiMasterTests {
     @Test(arguments: [2, 3])
     func redisPyPlainClientUsesEveryMasterAsOneRedis(protocolVersion: Int) throws {
         let cluster = try SharedCluster.cluster
-        let ferry = try FerryProcess(servers: cluster.ports, mode: "cluster")
-        try ferry.waitUntilRoutable(cluster.masters().count)
+        let ferry = try FerryProcess.clusterMode(cluster)
         let script = """
             import redis
             r = redis.Redis(host="127.0.0.1", port=\(ferry.port), protocol=\(protocolVersion))
@@ -140,10 +136,7 @@ extension ClusterMultiMasterTests {
             assert r.dbsize() == 200
             print("ok")
             """
-        let file = ferry.directory.appendingPathComponent("plain_client.py")
-        try script.write(to: file, atomically: true, encoding: .utf8)
-        let result = try ChildProcess.run("python3", [file.path], logFile: ferry.directory.appendingPathComponent("py.log"),
-                                          timeout: .seconds(60))
-        #expect(result.status == 0 && result.output.contains("ok"), "\(result.output)")
+        let result = try ferry.runPython(script, name: "plain_client")
+        #expect(result.succeeded, "\(result.output)")
     }
 }

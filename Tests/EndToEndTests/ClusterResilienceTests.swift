@@ -15,8 +15,7 @@ struct ClusterResilienceTests {
         /// or a wrong value.
         @Test func slotsMovedBackAndForthUnderLoadCostNoErrorAndNoBadRead() throws {
             let cluster = try SharedCluster.cluster
-            let ferry = try FerryProcess(servers: cluster.ports, extra: health, mode: "cluster")
-            try ferry.waitUntilRoutable(cluster.masters().count)
+            let ferry = try FerryProcess.clusterMode(cluster, extra: health)
             let masters = cluster.masters()
             let (source, target) = (masters[0], masters[1])
             let targetSlots = try cluster.slots(servedBy: target).count
@@ -53,8 +52,7 @@ struct ClusterResilienceTests {
         /// promoted, then are served.
         @Test func aMasterKilledUnderLoadFailsOnlyTheCommandsInFlight() throws {
             let cluster = try SharedCluster.cluster
-            let ferry = try FerryProcess(servers: cluster.ports, extra: health + "\ncluster: {hold: 10s}", mode: "cluster")
-            try ferry.waitUntilRoutable(cluster.masters().count)
+            let ferry = try FerryProcess.clusterMode(cluster, extra: health + "\ncluster: {hold: 10s}")
             let victim = try #require(cluster.masters().first)
             let replica = try #require(cluster.replicaOf(victim))
             let victimSlots = try cluster.slots(servedBy: victim)

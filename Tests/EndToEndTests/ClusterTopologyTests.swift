@@ -9,10 +9,7 @@ import Testing
 struct ClusterTopologyTests {
     @Test func aNodeAddedThenRemovedIsCheckedThenForgottenWithoutAnError() throws {
         let cluster = try SharedCluster.cluster
-        let ferry = try FerryProcess(servers: cluster.ports,
-                                     extra: "health: {interval: 100ms, timeout: 100ms, rise: 1, fall: 2}\ncluster: {refresh: 200ms}",
-                                     mode: "cluster")
-        try ferry.waitUntilRoutable(cluster.masters().count)
+        let ferry = try FerryProcess.clusterMode(cluster, extra: "health: {interval: 100ms, timeout: 100ms, rise: 1, fall: 2}\ncluster: {refresh: 200ms}")
         let client = try RedisClient(port: ferry.port)
         defer { client.close() }
 

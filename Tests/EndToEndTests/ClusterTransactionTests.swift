@@ -5,16 +5,10 @@ import Testing
 /// own to the master of its keys, checked against what one Redis answers (issue 14).
 @Suite(.serialized, .sharedCluster)
 struct ClusterTransactionTests {
-    static func ferry(_ cluster: RedisCluster) throws -> FerryProcess {
-        let ferry = try FerryProcess(servers: cluster.ports, threads: 1, mode: "cluster")
-        try ferry.waitUntilRoutable(cluster.masters().count)
-        return ferry
-    }
-
     /// The same transaction scripts through Ferry and against one standalone Redis.
     @Test func transactionsAnswerAsOneRedis() throws {
         let cluster = try SharedCluster.cluster
-        let ferry = try Self.ferry(cluster)
+        let ferry = try FerryProcess.clusterMode(cluster, threads: 1)
         let single = try RedisServer()
         let direct = try single.client(), through = try RedisClient(port: ferry.port)
         defer { direct.close(); through.close() }
@@ -42,7 +36,7 @@ struct ClusterTransactionTests {
     /// Cluster itself; nothing of it ran.
     @Test func aTransactionNeverMixesSlots() throws {
         let cluster = try SharedCluster.cluster
-        let ferry = try Self.ferry(cluster)
+        let ferry = try FerryProcess.clusterMode(cluster, threads: 1)
         let client = try RedisClient(port: ferry.port)
         defer { client.close() }
         _ = try client.command(["DEL", "{mix}a"])
@@ -66,7 +60,7 @@ struct ClusterTransactionTests {
     /// in the middle of a transaction leaves nothing behind.
     @Test func watchAbortsOnAnotherClientsWriteAndALeftTransactionRunsNothing() throws {
         let cluster = try SharedCluster.cluster
-        let ferry = try Self.ferry(cluster)
+        let ferry = try FerryProcess.clusterMode(cluster, threads: 1)
         let watcher = try RedisClient(port: ferry.port), writer = try RedisClient(port: ferry.port)
         defer { watcher.close(); writer.close() }
         #expect(try writer.command(["SET", "watched", "0"]) == .simple("OK"))
@@ -93,7 +87,7 @@ struct ClusterTransactionTests {
     /// redis-py's default pipeline is a transaction (MULTI … EXEC), and its WATCH retry loop works.
     @Test func redisPyTransactionsWork() throws {
         let cluster = try SharedCluster.cluster
-        let ferry = try Self.ferry(cluster)
+        let ferry = try FerryProcess.clusterMode(cluster, threads: 1)
         let script = """
             import redis
             r = redis.Redis(host="127.0.0.1", port=\(ferry.port))
@@ -109,10 +103,7 @@ struct ClusterTransactionTests {
             assert r.get("{py}n") == b"12"
             print("ok")
             """
-        let file = ferry.directory.appendingPathComponent("transactions.py")
-        try script.write(to: file, atomically: true, encoding: .utf8)
-        let result = try ChildProcess.run("python3", [file.path], logFile: ferry.directory.appendingPathComponent("py.log"),
-                                          timeout: .seconds(60))
-        #expect(result.status == 0 && result.output.contains("ok"), "\(result.output)")
+        let result = try ferry.runPython(script, name: "transactions")
+        #expect(result.succeeded, "\(result.output)")
     }
 }

@@ -92,14 +92,7 @@ struct PairedDeploymentTests {
         defer { lab.teardown() }
 
         var load = try lab.startLoad(name: "crash")
-        Thread.sleep(forTimeInterval: 1)
-        let expected = VRRPE2E.masterDown(priority: 100, interval: Self.advert)
-        let killedAt = try lab.signalFerry(.lb1, SIGKILL)
-        let takeover = lab.waitForVIP(on: .lb2, timeout: VRRPE2E.boundDuration(expected), since: killedAt)
-        #expect(takeover != nil, "lb2 did not take the VIP\n\(lab.ferryLogTail(.lb2))")
-        #expect(lab.waitFor(.lb2) { $0.state == "MASTER" })
-        #expect(lab.waitForExit(.lb1) == 128 + Int(SIGKILL))
-        Thread.sleep(forTimeInterval: 1.5)
+        let (expected, takeover) = try Self.killTheActive(lab)
         let crash = try load.finish()
         Self.report("2. kill -9 of lb1 (v3, advert 100 ms)", vip: takeover, on: .lb2, expected: expected, crash)
         Self.expectServiceContinued(crash)
@@ -393,11 +386,9 @@ struct PairedDeploymentTests {
         #expect(lab.vipHolders == [.lb1])
     }
 
-    @Test("C2. cluster mode, kill -9 of lb1 (v3, 100 ms): lb2 takes the VIP, clients reconnect and lb2 routes every slot; no read lost or corrupted")
-    func clusterCrashOfTheActive() throws {
-        let lab = try PairedLab(["--mode", "cluster", "--advert", "100ms"])
-        defer { lab.teardown() }
-        let load = try lab.startLoad(name: "cluster-crash", options: ["--slots", "all"])
+    /// Under the load already running: kill -9 of lb1; lb2 takes the VIP within Master_Down_Interval,
+    /// lb1 is gone; the load runs 1.5 s more. The expected takeover time, and the one measured.
+    static func killTheActive(_ lab: PairedLab) throws -> (expected: Double, takeover: Double?) {
         Thread.sleep(forTimeInterval: 1)
         let expected = VRRPE2E.masterDown(priority: 100, interval: Self.advert)
         let killedAt = try lab.signalFerry(.lb1, SIGKILL)
@@ -406,6 +397,15 @@ struct PairedDeploymentTests {
         #expect(lab.waitFor(.lb2) { $0.state == "MASTER" })
         #expect(lab.waitForExit(.lb1) == 128 + Int(SIGKILL))
         Thread.sleep(forTimeInterval: 1.5)
+        return (expected, takeover)
+    }
+
+    @Test("C2. cluster mode, kill -9 of lb1 (v3, 100 ms): lb2 takes the VIP, clients reconnect and lb2 routes every slot; no read lost or corrupted")
+    func clusterCrashOfTheActive() throws {
+        let lab = try PairedLab(["--mode", "cluster", "--advert", "100ms"])
+        defer { lab.teardown() }
+        let load = try lab.startLoad(name: "cluster-crash", options: ["--slots", "all"])
+        let (expected, takeover) = try Self.killTheActive(lab)
         let summary = try load.finish()
         // lb2's commands: those after the takeover.
         let masters = try lab.clusterMasters(.lb2, afterCommands: 1, timeout: .seconds(3))?.filter { $0.value.slots > 0 } ?? [:]

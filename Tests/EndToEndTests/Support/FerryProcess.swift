@@ -126,3 +126,23 @@ final class FerryProcess {
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 }
+
+extension FerryProcess {
+    /// Ferry in cluster mode in front of every node of `cluster`, once each master is in rotation;
+    /// `extra` as for ``init(servers:threads:timeouts:extra:maxconn:stats:statsPort:launcher:mode:)``.
+    static func clusterMode(_ cluster: RedisCluster, threads: Int = 2, extra: String = "") throws -> FerryProcess {
+        let ferry = try FerryProcess(servers: cluster.ports, threads: threads, extra: extra, mode: "cluster")
+        try ferry.waitUntilRoutable(cluster.masters().count)
+        return ferry
+    }
+
+    /// Runs `script` with python3 (the tests' redis-py) next to this Ferry; true when it exited 0
+    /// and printed `ok`, with its output for the failure message.
+    func runPython(_ script: String, name: String) throws -> (succeeded: Bool, output: String) {
+        let file = directory.appendingPathComponent("\(name).py")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        let result = try ChildProcess.run("python3", [file.path], logFile: directory.appendingPathComponent("\(name).log"),
+                                          timeout: .seconds(60))
+        return (result.status == 0 && result.output.contains("ok"), result.output)
+    }
+}
