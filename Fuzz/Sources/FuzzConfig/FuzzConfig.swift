@@ -1,4 +1,5 @@
 import Config
+import FuzzSupport
 
 /// ConfigLoader.parse(yaml:path:) on arbitrary text (invalid UTF-8 is replaced, as the loader
 /// refuses it before parsing anyway).
@@ -30,10 +31,6 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 let path = "fuzz.yaml"
-
-func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() { fatalError("invariant failed: \(message())") }
-}
 
 func parse(_ text: String) -> Result<FerryConfig, ConfigError> {
     Result { () throws(ConfigError) in try ConfigLoader.parse(yaml: text, path: path) }

@@ -1,6 +1,7 @@
 import Config
 import Proxy
 import RESP
+import FuzzSupport
 
 /// RESPReader and HealthCheckExchange on arbitrary reply streams (what a misbehaving backend or
 /// something that is not Redis at all could send to a health check).
@@ -34,10 +35,6 @@ public func fuzzRESP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         require(whole == pieces, "exchange split \(splits): \(pieces) != whole \(whole)")
     }
     return 0
-}
-
-func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() { fatalError("invariant failed: \(message())") }
 }
 
 /// The default limits (what the health checker uses) and tight ones, so the limit errors are reached.
@@ -164,36 +161,4 @@ enum RESPEncoder {
         out += Array(String(count ?? elements.count).utf8) + [13, 10]
         return elements.allSatisfy { append($0, to: &out) }
     }
-}
-
-// MARK: - Deterministic randomness from the input
-
-func fnv1a(_ bytes: [UInt8]) -> UInt64 {
-    bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// Chunk lengths adding up to `total`: mostly short pieces, so boundaries fall inside headers,
-/// lengths and CRLFs.
-func randomSplit(_ total: Int, _ random: inout SplitMix) -> [Int] {
-    var chunks: [Int] = []
-    var left = total
-    while left > 0 {
-        let bound = random.next() % 4 == 0 ? 64 : 5
-        let length = min(left, 1 + Int(random.next() % UInt64(bound)))
-        chunks.append(length)
-        left -= length
-    }
-    return chunks
 }

@@ -1,5 +1,6 @@
 import Cluster
 import RESP
+import FuzzSupport
 
 /// ReplyMerger (the merge of a split or fanned-out command's parts) on arbitrary part replies,
 /// with every rule, and for `keyOrder` a SplitPlan made by MultiKeySplitter from keys whose slots
@@ -44,11 +45,6 @@ public func fuzzReplyMerge(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     require(merge(&merger, parts, rule, plan, reversed: true) == output, "arrival order or reuse changed the merge")
     check(output, parts, rule, plan)
     return 0
-}
-
-/// Stops the fuzzer with a message it saves next to the crashing input.
-func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() { fatalError("invariant failed: \(message())") }
 }
 
 struct Input {
@@ -153,15 +149,4 @@ func check(_ output: [UInt8], _ parts: [[UInt8]], _ rule: ReplyMergeRule, _ plan
     default:
         break
     }
-}
-
-func quoted(_ bytes: [UInt8]) -> String {
-    var text = "\""
-    for byte in bytes.prefix(200) {
-        switch byte {
-        case 0x20..<0x7F where byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\"): text.unicodeScalars.append(UnicodeScalar(byte))
-        default: text += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }
-    }
-    return text + "\""
 }

@@ -1,4 +1,5 @@
 import RESP
+import FuzzSupport
 
 /// ReplyScanner (cluster mode's backend side: where each reply ends, without building values)
 /// against RESPReader on arbitrary reply streams.
@@ -37,11 +38,6 @@ public func fuzzReplyScanner(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
         require(whole == single, "byte by byte: \(single) != whole \(whole)")
     }
     return 0
-}
-
-/// Stops the fuzzer with a message it saves next to the crashing input.
-func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() { fatalError("invariant failed: \(message())") }
 }
 
 enum Verdict: CustomStringConvertible {
@@ -160,47 +156,4 @@ func scanAll(_ fresh: ReplyScanner, _ bytes: [UInt8], chunks: [Int]) -> Outcome 
         }
     }
     return outcome
-}
-
-func quoted(_ bytes: [UInt8]) -> String {
-    var text = "\""
-    for byte in bytes {
-        switch byte {
-        case 0x20..<0x7F where byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\"): text.unicodeScalars.append(UnicodeScalar(byte))
-        default: text += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }
-    }
-    return text + "\""
-}
-
-// MARK: - Deterministic randomness from the input
-
-func fnv1a(_ bytes: [UInt8]) -> UInt64 {
-    bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// Chunk lengths adding up to `total`: mostly short pieces, so boundaries fall inside headers,
-/// lengths and CRLFs.
-func randomSplit(_ total: Int, _ random: inout SplitMix) -> [Int] {
-    var chunks: [Int] = []
-    var left = total
-    while left > 0 {
-        let bound = random.next() % 4 == 0 ? 64 : 5
-        let length = min(left, 1 + Int(random.next() % UInt64(bound)))
-        chunks.append(length)
-        left -= length
-    }
-    return chunks
 }

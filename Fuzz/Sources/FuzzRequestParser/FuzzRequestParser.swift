@@ -1,4 +1,5 @@
 import RESP
+import FuzzSupport
 
 /// RequestParser (cluster mode's client side) on arbitrary client byte streams.
 ///
@@ -33,11 +34,6 @@ public func fuzzRequestParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
     return 0
 }
 
-/// Stops the fuzzer with a message it saves next to the crashing input.
-func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() { fatalError("invariant failed: \(message())") }
-}
-
 /// Small enough that every limit is reachable in a fuzzer-sized input.
 let tightLimits = RequestLimits(maxBulkLength: 64, maxArguments: 8, maxInlineLength: 32)
 
@@ -57,7 +53,7 @@ enum Step: Equatable, CustomStringConvertible {
     var description: String {
         switch self {
         case .command(let arguments, let consumed, let inline, let canonical):
-            return "command(\(arguments.map(quoted)), \(consumed)\(inline ? ", inline" : "")\(canonical ? ", canonical" : ""))"
+            return "command(\(arguments.map { quoted($0, limit: 48) }), \(consumed)\(inline ? ", inline" : "")\(canonical ? ", canonical" : ""))"
         case .skipped(let consumed): return "skipped(\(consumed))"
         case .error(let text): return "error(\(text))"
         }
@@ -106,7 +102,7 @@ func feed(_ bytes: [UInt8], chunks: [Int], limits: RequestLimits) -> Outcome {
                         var encoded: [UInt8] = []
                         RESPWriter.appendCommand(arguments, into: &encoded)
                         require(encoded.elementsEqual(raw[0..<consumed]),
-                                "canonical command \(copied.map(quoted)) re-encodes to \(quoted(encoded)), not its \(consumed) bytes")
+                                "canonical command \(copied.map { quoted($0, limit: 48) }) re-encodes to \(quoted(encoded, limit: 48)), not its \(consumed) bytes")
                     }
                     return .command(copied, consumed: consumed, inline: parser.lastWasInline, canonical: parser.lastIsCanonical)
                 case .skipped(let consumed):
@@ -145,7 +141,7 @@ func checkReencoding(_ arguments: [[UInt8]], limits: RequestLimits) {
     guard arguments.count <= limits.maxArguments, arguments.allSatisfy({ $0.count <= limits.maxBulkLength }) else { return }
     var encoded: [UInt8] = []
     CommandArguments.with(arguments) { RESPWriter.appendCommand($0, into: &encoded) }
-    require(encoded == RESPCommand.encode(arguments), "RESPWriter and RESPCommand disagree on \(arguments.map(quoted))")
+    require(encoded == RESPCommand.encode(arguments), "RESPWriter and RESPCommand disagree on \(arguments.map { quoted($0, limit: 48) })")
     // Length lines of at most 20 digits always fit a line limit of 32 bytes.
     var parser = RequestParser(limits: limits)
     var again = CommandArguments()
@@ -154,18 +150,7 @@ func checkReencoding(_ arguments: [[UInt8]], limits: RequestLimits) {
         let step = parser.parse(raw, into: &again)
         return (step, step == .command(consumed: count) ? (0..<again.count).map { again.bytes($0) } : [])
     }
-    require(step == .command(consumed: count), "re-encoded \(arguments.map(quoted)) parses as \(step)")
-    require(parser.lastIsCanonical && !parser.lastWasInline, "re-encoded \(arguments.map(quoted)) is not canonical multibulk")
-    require(copied == arguments, "re-encoded \(arguments.map(quoted)) parses back as \(copied.map(quoted))")
-}
-
-func quoted(_ bytes: [UInt8]) -> String {
-    var text = "\""
-    for byte in bytes.prefix(48) {
-        switch byte {
-        case 0x20..<0x7F where byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\"): text.unicodeScalars.append(UnicodeScalar(byte))
-        default: text += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }
-    }
-    return text + (bytes.count > 48 ? "…(\(bytes.count))\"" : "\"")
+    require(step == .command(consumed: count), "re-encoded \(arguments.map { quoted($0, limit: 48) }) parses as \(step)")
+    require(parser.lastIsCanonical && !parser.lastWasInline, "re-encoded \(arguments.map { quoted($0, limit: 48) }) is not canonical multibulk")
+    require(copied == arguments, "re-encoded \(arguments.map { quoted($0, limit: 48) }) parses back as \(copied.map { quoted($0, limit: 48) })")
 }

@@ -1,6 +1,7 @@
 import Cluster
 import Glibc
 import RESP
+import FuzzSupport
 
 /// Router.route (cluster mode's one routing decision) on arbitrary argument lists, against the
 /// COMMAND table of a real redis-server 7.0.15 (`Tests/ClusterTests/Fixtures/command-7.0.resp`),
@@ -35,11 +36,6 @@ public func fuzzRouter(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     for (router, entries) in routers { check(router, entries, arguments, hash: fnv1a(input)) }
     return 0
-}
-
-/// Stops the fuzzer with a message it saves next to the crashing input.
-func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() { fatalError("invariant failed: \(message())") }
 }
 
 func check(_ router: Router, _ entries: [CommandInfo], _ arguments: CommandArguments, hash: UInt64) {
@@ -99,10 +95,6 @@ func describe(_ arguments: CommandArguments) -> String {
     (0..<min(arguments.count, 8)).map { index in
         "\"" + arguments[index].prefix(24).map { $0 >= 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined() + "\""
     }.joined(separator: " ") + (arguments.count > 8 ? " …(\(arguments.count))" : "")
-}
-
-func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-    bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
 }
 
 // MARK: - The fixture

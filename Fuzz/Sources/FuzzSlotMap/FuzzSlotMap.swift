@@ -1,5 +1,6 @@
 import Cluster
 import RESP
+import FuzzSupport
 
 /// SlotMap's topology parsers (`CLUSTER SHARDS`, `CLUSTER SLOTS`) on arbitrary replies.
 ///
@@ -42,11 +43,6 @@ public func fuzzSlotMap(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 "CLUSTER SLOTS parsed twice differs")
     }
     return 0
-}
-
-/// Stops the fuzzer with a message it saves next to the crashing input.
-func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() { fatalError("invariant failed: \(message())") }
 }
 
 let replyFroms = ["127.0.0.1:7001", "[::1]:7001", "::1:7001", "redis-1.example:6379", "10.0.0.1", ""]

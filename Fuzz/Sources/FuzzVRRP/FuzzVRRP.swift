@@ -1,4 +1,5 @@
 import VRRP
+import FuzzSupport
 
 /// The VRRP/CARP receive path on arbitrary bytes.
 ///
@@ -27,11 +28,6 @@ public func fuzzVRRP(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         checkCapturePath(bytes, linkType: CapturedFrame.LinkType.allCases[Int(control & 0x03) % CapturedFrame.LinkType.allCases.count])
     }
     return 0
-}
-
-/// Stops the fuzzer with a message it saves next to the crashing input.
-func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() { fatalError("invariant failed: \(message())") }
 }
 
 func hex(_ bytes: some Sequence<UInt8>) -> String {
