@@ -13,17 +13,7 @@ struct ClusterModeTests {
     }
 
     /// One key for each of the 16384 slots, found by trying `k0`, `k1`… until every slot has one.
-    private static let keyPerSlot: [String] = {
-        var keys = [String?](repeating: nil, count: HashSlot.count)
-        var found = 0, index = 0
-        while found < HashSlot.count {
-            let key = "k\(index)"
-            let slot = Int(HashSlot.of(Array(key.utf8)))
-            if keys[slot] == nil { keys[slot] = key; found += 1 }
-            index += 1
-        }
-        return keys.map { $0! }
-    }()
+    private static let keyPerSlot = E2E.keyPerSlot(prefix: "k")
 
     @Test func redisCliWithoutRedirectionsSetsAndGetsAnyKey() throws {
         let ferry = try startFerry()

@@ -53,7 +53,6 @@ struct ClusterTopologyTests {
     }
 
     /// A key that hashes to `slot`.
-    static func key(inSlot slot: Int) -> String? {
-        (0..<200_000).lazy.map { "topology-\($0)" }.first { Int(HashSlot.of(Array($0.utf8))) == slot }
-    }
+    static func key(inSlot slot: Int) -> String? { keys[slot] }
+    static let keys = E2E.keyPerSlot(prefix: "topology-")
 }

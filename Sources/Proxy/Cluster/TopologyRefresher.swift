@@ -65,7 +65,7 @@ final class TopologyRefresher: Sendable {
                 refresh()
                 let wait = state.withLock { $0.isDegraded } ? Self.degradedInterval : interval
                 usleep(UInt32(Self.minimumGap.nanoseconds / 1000))
-                _ = wake.wait(timeout: .now() + .nanoseconds(Int((wait - Self.minimumGap).nanoseconds)))
+                _ = wake.wait(timeout: .now() + .nanoseconds(Int(max(.zero, wait - Self.minimumGap).nanoseconds)))
                 requested.store(false, ordering: .relaxed)
             }
         }

@@ -1,3 +1,4 @@
+import Cluster
 import Testing
 
 /// One real 6-node cluster for a whole suite: started before its first test, stopped after its
@@ -40,6 +41,20 @@ enum E2E {
         }
         struct TimedOut: Error, CustomStringConvertible { let description: String }
         throw TimedOut(description: "timed out after \(timeout) waiting for \(what)")
+    }
+
+    /// One key for each of the 16384 slots (index = slot), found by trying `prefix0`, `prefix1`…
+    /// until every slot has one.
+    static func keyPerSlot(prefix: String) -> [String] {
+        var keys = [String?](repeating: nil, count: HashSlot.count)
+        var found = 0, index = 0
+        while found < HashSlot.count {
+            let key = "\(prefix)\(index)"
+            let slot = Int(HashSlot.of(Array(key.utf8)))
+            if keys[slot] == nil { keys[slot] = key; found += 1 }
+            index += 1
+        }
+        return keys.map { $0! }
     }
 
     /// The port of the Redis node a connection landed on (`INFO server` → tcp_port).

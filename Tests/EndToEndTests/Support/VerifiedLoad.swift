@@ -87,16 +87,7 @@ final class VerifiedLoad: Sendable {
         self.clientCount = clients
         self.timeout = timeout
         self.watchedSlots = watchedSlots
-        let prefix = "vl\(UInt32.random(in: 0...UInt32.max)):"
-        var keys = [String?](repeating: nil, count: HashSlot.count)
-        var found = 0, index = 0
-        while found < HashSlot.count {
-            let key = "\(prefix)\(index)"
-            let slot = Int(HashSlot.of(Array(key.utf8)))
-            if keys[slot] == nil { keys[slot] = key; found += 1 }
-            index += 1
-        }
-        self.keys = keys.map { $0! }
+        keys = E2E.keyPerSlot(prefix: "vl\(UInt32.random(in: 0...UInt32.max)):")
     }
 
     /// Commands answered so far (errors included), all clients together; for progress checks.
