@@ -31,6 +31,9 @@ public final class EpollLoop {
     private var handlers: [EventHandler] = []
     private var timers = TimerQueue<() -> Void>()
     private var soon: [() -> Void] = []
+    /// ``AfterBatch`` work queued for after the current batch, and the list being run.
+    private var afterBatch: [any AfterBatch] = []
+    private var runningAfterBatch: [any AfterBatch] = []
     private var running = false
     private let capacity = 256
     private let scratch: UnsafeMutableRawPointer
@@ -105,6 +108,14 @@ public final class EpollLoop {
         soon.append(callback)
     }
 
+    /// Runs `task` after the current batch of events, before sleeping again, without allocating:
+    /// a closure queued with ``runSoon(_:)`` is stored at its generic abstraction, which costs a
+    /// 32-byte thunk each time (measured: 0.23 allocations per request when cluster mode flushed
+    /// through it).
+    public func runAfterBatch(_ task: any AfterBatch) {
+        afterBatch.append(task)
+    }
+
     /// Makes ``run()`` return after the current iteration.
     public func stop() {
         running = false
@@ -124,6 +135,18 @@ public final class EpollLoop {
                     handlers[Int(token >> 56)].handleEvent(data: token & 0x00FF_FFFF_FFFF_FFFF, events: eventBits[index])
                 }
             }
+            if !afterBatch.isEmpty {
+                // Swapped and walked by index: new work goes to the other list meanwhile, and no
+                // copy keeps `removeAll` from reusing the storage.
+                swap(&afterBatch, &runningAfterBatch)
+                var index = 0
+                while index < runningAfterBatch.count {
+                    let task = runningAfterBatch[index]
+                    index += 1
+                    task.afterBatch()
+                }
+                runningAfterBatch.removeAll(keepingCapacity: true)
+            }
             // One at a time: no array per wake-up.
             while let callback = timers.popDue(now: now) { callback() }
             if !soon.isEmpty {
@@ -136,10 +159,16 @@ public final class EpollLoop {
 
     /// Nanoseconds until the next timer; -1 = none.
     private func nextTimeout() -> Int64 {
-        if !soon.isEmpty { return 0 }
+        if !soon.isEmpty || !afterBatch.isEmpty { return 0 }
         guard let deadline = timers.nextDeadline() else { return -1 }
         let current = MonotonicClock.now()
         guard deadline > current else { return 0 }
         return Int64(clamping: deadline - current)
     }
+}
+
+/// Work that runs after a batch of events (``EpollLoop/runAfterBatch(_:)``): a class, so queuing
+/// it stores a reference and allocates nothing.
+public protocol AfterBatch: AnyObject {
+    func afterBatch()
 }
